@@ -1,0 +1,250 @@
+"""Ridge regression kernels: plain functions on arrays, no estimator state.
+
+Every function here works for all targets and all penalties from one
+eigendecomposition of the smaller Gram matrix,
+
+* primal (``n_samples >= n_features``): ``X_cᵀ X_c = V diag(s) Vᵀ``, and
+* dual (``n_samples < n_features``): ``X_c X_cᵀ = U diag(s) Uᵀ``,
+
+where ``X_c`` is ``X`` centred by its column means when an intercept is fitted. A
+penalty is then a diagonal rescaling in the eigenbasis, so the ridge solution for
+target ``j`` with penalty ``α_j`` is
+
+* primal: ``w_j = V diag(1 / (s + α_j)) Vᵀ X_cᵀ y_j``,
+* dual:   ``w_j = X_cᵀ U diag(1 / (s + α_j)) Uᵀ y_j``,
+
+and no weight matrix is ever formed per penalty: held-out predictions for a penalty
+are one product ``(A · diag(1 / (s + α))) @ Q`` whose small factor carries the
+scaling.
+
+References
+----------
+Hastie, Tibshirani & Friedman (2009), *The Elements of Statistical Learning*, §3.4.1
+and §7.10 (ridge in the SVD basis; leave-one-out residuals ``(y_i − ŷ_i)/(1 − h_ii)``).
+Rifkin & Lippert (2007), *Notes on regularized least squares*, MIT-CSAIL-TR-2007-025
+(all penalties from one eigendecomposition, primal and dual forms).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..utils import column_blocks
+
+class Eigenbasis(NamedTuple):
+    """The eigendecomposition of the smaller Gram matrix of a centred design.
+
+    Attributes
+    ----------
+    dual : bool
+        True when the decomposition is of ``X_c X_cᵀ`` (more features than samples).
+    s : ndarray of shape (rank,)
+        Eigenvalues above the numerical rank threshold.
+    vecs : ndarray of shape (n_features, rank) or (n_samples, rank)
+        ``V`` (primal) or ``U`` (dual) restricted to those eigenvalues.
+    """
+
+    dual: bool
+    s: np.ndarray
+    vecs: np.ndarray
+
+
+def center(X, fit_intercept):
+    """Return ``X`` centred by its column means, and the means (zeros without intercept)."""
+    if not fit_intercept:
+        return X, np.zeros(X.shape[1], dtype=X.dtype)
+    mean = X.mean(axis=0)
+    return X - mean, mean
+
+
+def _truncated_eigh(G):
+    """Eigendecomposition of a symmetric PSD matrix, dropping numerically null directions."""
+    s, vecs = np.linalg.eigh(G)
+    tol = max(s[-1], 0.0) * G.shape[0] * np.finfo(G.dtype).eps if s.size else 0.0
+    keep = s > tol
+    return s[keep], vecs[:, keep]
+
+
+def eigenbasis(Xc, *, gram=None):
+    """Eigendecomposition of the smaller Gram matrix of the centred design ``Xc``.
+
+    Parameters
+    ----------
+    Xc : ndarray of shape (n_samples, n_features)
+        Centred design (or the raw design when no intercept is fitted).
+    gram : ndarray of shape (n_samples, n_samples), optional
+        ``Xc @ Xc.T`` when the caller already has it (dual form only).
+
+    Returns
+    -------
+    Eigenbasis
+    """
+    n, p = Xc.shape
+    dual = n < p
+    if dual:
+        G = Xc @ Xc.T if gram is None else gram
+    else:
+        G = Xc.T @ Xc
+    s, vecs = _truncated_eigh(G)
+    return Eigenbasis(dual, s, vecs)
+
+
+def _inverse_shift(s, alpha):
+    """``1 / (s + α)``, with zero where ``s + α`` is zero (the minimum-norm solution)."""
+    denom = s + alpha
+    with np.errstate(divide="ignore"):
+        return np.where(denom > 0, 1.0 / denom, 0.0).astype(s.dtype, copy=False)
+
+
+def ridge_coef(Xc, Yc, alpha, basis=None):
+    """Ridge coefficients for centred data, one penalty per target.
+
+    ``W = argmin ‖Y_c − X_c W‖²_F + Σ_j α_j ‖w_j‖²``, computed in the eigenbasis of the
+    smaller Gram matrix (see the module docstring).
+
+    Parameters
+    ----------
+    Xc : ndarray of shape (n_samples, n_features)
+    Yc : ndarray of shape (n_samples, n_targets)
+    alpha : float or ndarray of shape (n_targets,)
+        Penalty, shared or per target. Zero gives the minimum-norm least-squares fit.
+    basis : Eigenbasis, optional
+        The decomposition of ``Xc`` when the caller already has it.
+
+    Returns
+    -------
+    W : ndarray of shape (n_features, n_targets)
+    """
+    if basis is None:
+        basis = eigenbasis(Xc)
+    s, vecs = basis.s, basis.vecs
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=Xc.dtype), (Yc.shape[1],))
+    if basis.dual:
+        Q = vecs.T @ Yc
+    else:
+        Q = vecs.T @ (Xc.T @ Yc)
+    Q *= _inverse_shift(s[:, None], alpha[None, :])
+    if basis.dual:
+        return Xc.T @ (vecs @ Q)
+    return vecs @ Q
+
+
+def ridge_loo_errors(Xc, Yc, alphas, *, fit_intercept=True, basis=None):
+    """Leave-one-out squared errors of ridge for every penalty and target.
+
+    The leave-one-out residual of sample ``i`` is ``(y_i − ŷ_i(α)) / (1 − h_ii(α))``,
+    with ``h_ii`` the diagonal of the hat matrix. With an intercept the design is
+    centred and the hat matrix is ``1/n + X_c (X_cᵀ X_c + αI)⁻¹ X_cᵀ``: the intercept's
+    ``1/n`` must be included, or when ``n ≤ p`` the leave-one-out error vanishes as
+    ``α → 0`` and the smallest penalty always wins.
+
+    Parameters
+    ----------
+    Xc : ndarray of shape (n_samples, n_features)
+        Centred design (raw design when ``fit_intercept=False``).
+    Yc : ndarray of shape (n_samples, n_targets)
+        Centred targets (raw targets when ``fit_intercept=False``).
+    alphas : ndarray of shape (n_alphas,)
+    fit_intercept : bool
+        Whether the intercept's leverage ``1/n`` is part of the hat diagonal.
+    basis : Eigenbasis, optional
+
+    Returns
+    -------
+    sse : ndarray of shape (n_alphas, n_targets)
+        Sum over samples of squared leave-one-out residuals.
+    """
+    n = Xc.shape[0]
+    if basis is None:
+        basis = eigenbasis(Xc)
+    s, vecs = basis.s, basis.vecs
+    # Write the hat matrix as H_c = A diag(1/(s+α)) Bᵀ with fitted values
+    # (A · diag(1/(s+α))) @ Q and hat diagonal L @ (1/(s+α)).
+    if basis.dual:
+        A = vecs * s
+        L = vecs**2 * s
+    else:
+        A = Xc @ vecs
+        L = A**2
+    base_leverage = 1.0 / n if fit_intercept else 0.0
+    one = np.asarray(1.0, dtype=Xc.dtype)
+    sse = np.zeros((len(alphas), Yc.shape[1]), dtype=Xc.dtype)
+    for block in column_blocks(Yc.shape[1], n, Xc.itemsize):
+        Yb = Yc[:, block]
+        Q = (vecs.T @ Yb) if basis.dual else (A.T @ Yb)
+        for k, alpha in enumerate(alphas):
+            inv = _inverse_shift(s, alpha)
+            leverage = base_leverage + L @ inv
+            denom = np.maximum(one - leverage, np.finfo(Xc.dtype).eps)
+            R = (A * inv) @ Q
+            np.subtract(Yb, R, out=R)
+            R /= denom[:, None]
+            sse[k, block] = np.einsum("ij,ij->j", R, R)
+    return sse
+
+
+def _fold_factors(K, Xg, train, test, fit_intercept):
+    """Factors ``(A, B, s)`` of one fold: held-out predictions are ``(A/(s+α)) @ (Bᵀ Y_tr)``.
+
+    ``K`` is the Gram matrix ``Xg Xgᵀ`` of all samples when the fold is solved in the
+    dual form (else None). Centring by the training fold's means is applied to ``K``
+    algebraically: ``C K_tr C`` for the training block and ``(K_te − 1 k̄ᵀ) C`` for the
+    cross block, with ``C = I − 11ᵀ/n_tr`` and ``k̄`` the column means of ``K_tr``.
+    """
+    if K is not None:
+        K_tr = K[np.ix_(train, train)]
+        K_te = K[np.ix_(test, train)]
+        if fit_intercept:
+            col_mean = K_tr.mean(axis=0)
+            K_tr = K_tr - col_mean[None, :] - col_mean[:, None] + col_mean.mean()
+            K_te = K_te - col_mean[None, :]
+            K_te -= K_te.mean(axis=1, keepdims=True)
+        s, U = _truncated_eigh(K_tr)
+        return K_te @ U, U, s
+    X_tr, X_te = Xg[train], Xg[test]
+    X_tr, mean = center(X_tr, fit_intercept)
+    basis = eigenbasis(X_tr)
+    return (X_te - mean) @ basis.vecs, X_tr @ basis.vecs, basis.s
+
+
+def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True):
+    """K-fold squared errors of ridge for every penalty and target.
+
+    Each training fold is decomposed once (dual form when it has fewer samples than
+    features, using one Gram matrix of all samples; primal otherwise) and that
+    decomposition serves every penalty and every target.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_targets)
+    alphas : ndarray of shape (n_alphas,)
+    folds : list of (train_index, test_index)
+    fit_intercept : bool
+        Whether each training fold is centred (intercept fitted on the training fold).
+
+    Returns
+    -------
+    sse : ndarray of shape (n_alphas, n_targets)
+        Held-out squared errors summed over all test samples of all folds.
+    """
+    n, p = X.shape
+    # A constant shift of X changes nothing once each fold is centred; removing the
+    # global mean first keeps the Gram matrix well conditioned for the centring algebra.
+    Xg = X - X.mean(axis=0) if fit_intercept else X
+    needs_dual = any(len(train) < p for train, _ in folds)
+    K = Xg @ Xg.T if needs_dual else None
+    sse = np.zeros((len(alphas), Y.shape[1]), dtype=X.dtype)
+    for train, test in folds:
+        A, B, s = _fold_factors(K if len(train) < p else None, Xg, train, test,
+                                fit_intercept)
+        Y_tr, Y_te = Y[train], Y[test]
+        y_mean = Y_tr.mean(axis=0) if fit_intercept else np.zeros(Y.shape[1], Y.dtype)
+        for block in column_blocks(Y.shape[1], len(test), X.itemsize):
+            Q = B.T @ (Y_tr[:, block] - y_mean[block])
+            Y_te_c = Y_te[:, block] - y_mean[block]
+            for k, alpha in enumerate(alphas):
+                R = (A * _inverse_shift(s, alpha)) @ Q
+                np.subtract(Y_te_c, R, out=R)
+                sse[k, block] += np.einsum("ij,ij->j", R, R)
+    return sse

@@ -1,0 +1,89 @@
+"""OneToOne: each target predicted from its single best-correlated source unit."""
+
+import numpy as np
+
+from .._base import BaseMapping
+from ..utils import unit_columns, warn_constant
+from ._kernels import best_correlated_source
+
+
+class OneToOne(BaseMapping):
+    """Map each target from its best-correlated source unit, with a slope and intercept.
+
+    For target ``j`` the source unit ``i*(j) = argmax_i corr(x_i, y_j)`` (Pearson
+    correlation on the training stimuli, ties to the lowest index) is chosen, and
+    ``ŷ_j = a_j x_{i*(j)} + b_j`` with the least-squares slope ``a_j = r σ_y / σ_x`` and
+    intercept ``b_j = ȳ_j − a_j x̄_{i*(j)}``. A source unit may serve many targets. With
+    only two free numbers per target it is the strictest transform class: it scores
+    well only when single units correspond across systems.
+
+    Constant source units are never chosen; a constant target is predicted by its
+    mean (slope 0). Both cases raise a
+    :class:`~sklearn_brainmap.utils.ConstantUnitWarning` that counts them.
+
+    Attributes
+    ----------
+    source_index_ : ndarray of int, shape (n_targets,) or int
+        The source unit chosen for each target.
+    correlation_ : ndarray of shape (n_targets,) or float
+        The training correlation of each target with its source unit.
+    coef_ : ndarray of shape (n_targets,) or float
+        Slope of each target on its source unit.
+    intercept_ : ndarray of shape (n_targets,) or float
+        Intercept of each target.
+    n_features_in_ : int
+        Number of source units seen in ``fit``.
+
+    References
+    ----------
+    Thobani, Sagastuy-Brena, Nayebi, Cao & Yamins, *Predictivity and specificity for
+    model-brain alignment methods* (one-to-one mapping as the strictest class).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap import OneToOne
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 4))
+    >>> Y = 2.0 * X[:, [2, 0]] + 1.0
+    >>> model = OneToOne().fit(X, Y)
+    >>> model.source_index_
+    array([2, 0])
+    >>> np.allclose(model.predict(X), Y)
+    True
+    """
+
+    _parameter_constraints = {}
+
+    def __init__(self):
+        pass
+
+    def _fit(self, X, Y):
+        if X.shape[0] < 2:
+            raise ValueError(
+                "OneToOne needs at least 2 stimuli to compute correlations, got "
+                f"n_samples = {X.shape[0]}.")
+        Ux, x_mean, x_norm, x_const = unit_columns(X)
+        Uy, y_mean, y_norm, y_const = unit_columns(Y)
+        warn_constant(x_const, "source", "they are never chosen as a target's source.")
+        warn_constant(y_const, "target", "they are predicted by their mean (slope 0).")
+        candidates = None if x_const.all() else ~x_const
+        index, corr = best_correlated_source(Ux, Uy, candidates=candidates)
+        chosen_norm = x_norm[index]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = np.where(chosen_norm > 0, corr * y_norm / chosen_norm, 0.0)
+        slope = slope.astype(X.dtype, copy=False)
+        self.source_index_ = self._squeeze_targets(index)
+        self.correlation_ = self._squeeze_targets(corr)
+        self.coef_ = self._squeeze_targets(slope)
+        self.intercept_ = self._squeeze_targets(y_mean - slope * x_mean[index])
+        return self
+
+    def _predict(self, X):
+        index = np.atleast_1d(self.source_index_)
+        return X[:, index] * np.atleast_1d(self.coef_) + np.atleast_1d(self.intercept_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True
+        return tags

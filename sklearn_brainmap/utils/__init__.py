@@ -1,0 +1,24 @@
+"""Validation helpers and warnings shared across sklearn_brainmap."""
+
+from ._stats import column_blocks, unit_columns
+from ._validation import (
+    ConstantUnitWarning,
+    check_response_matrix,
+    check_same_stimuli,
+    constant_columns,
+    validate_predict_data,
+    validate_regression_data,
+    warn_constant,
+)
+
+__all__ = [
+    "ConstantUnitWarning",
+    "check_response_matrix",
+    "check_same_stimuli",
+    "column_blocks",
+    "constant_columns",
+    "validate_predict_data",
+    "validate_regression_data",
+    "unit_columns",
+    "warn_constant",
+]

@@ -1,0 +1,91 @@
+"""Validation helpers shared by the estimators and the metric functions."""
+
+import warnings
+
+import numpy as np
+from sklearn.utils.validation import check_array, validate_data
+
+
+class ConstantUnitWarning(UserWarning):
+    """Warning raised when a unit (a column) has the same value for every stimulus.
+
+    A constant unit carries no information about the stimuli: its correlation with
+    anything is undefined and its R² is undefined. Estimators and metrics say how many
+    such units they met and what they did with them.
+    """
+
+
+def constant_columns(A):
+    """Boolean mask of the columns of ``A`` whose values are all equal.
+
+    A column counts as constant when its range is within a few ulps of its largest
+    absolute value, so that a column made constant by arithmetic (``x - x.mean()`` of a
+    constant) is caught as well as an exactly constant one.
+    """
+    A = np.asarray(A)
+    if A.shape[0] == 0:
+        return np.zeros(A.shape[1], dtype=bool)
+    eps = np.finfo(A.dtype).eps if A.dtype.kind == "f" else np.finfo(float).eps
+    scale = np.max(np.abs(A), axis=0)
+    return np.ptp(A, axis=0) <= 16 * eps * scale
+
+
+def warn_constant(mask, what, consequence, stacklevel=3):
+    """Warn once, with counts, when ``mask`` flags constant units."""
+    n = int(np.count_nonzero(mask))
+    if n:
+        index = np.flatnonzero(mask)
+        shown = ", ".join(map(str, index[:10])) + (", ..." if n > 10 else "")
+        warnings.warn(
+            f"{n} of {mask.size} {what} unit(s) are constant (columns {shown}): "
+            f"{consequence}",
+            ConstantUnitWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def validate_regression_data(estimator, X, y, *, reset=True):
+    """Validate ``(X, y)`` for a multi-output mapping and return 2-D float arrays.
+
+    Returns ``X`` as float64 or float32 (float32 is kept), ``Y`` two-dimensional in the
+    dtype of ``X``, and whether ``y`` was one-dimensional (so that predictions can be
+    returned in the shape the user gave).
+    """
+    shape = getattr(y, "shape", ())
+    if shape is not None and len(shape) == 2 and shape[1] == 0:
+        raise ValueError("y has 0 target columns; at least one target is required.")
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        dtype=[np.float64, np.float32],
+        multi_output=True,
+        y_numeric=True,
+    )
+    y_1d = y.ndim == 1
+    Y = np.asarray(y, dtype=X.dtype)
+    if y_1d:
+        Y = Y[:, None]
+    return X, Y, y_1d
+
+
+def validate_predict_data(estimator, X):
+    """Validate ``X`` at predict time against what the estimator was fitted on."""
+    return validate_data(estimator, X, reset=False, dtype=[np.float64, np.float32])
+
+
+def check_response_matrix(A, name, *, min_samples=2, dtype=(np.float64, np.float32)):
+    """Validate a ``(n_stimuli, n_units)`` response matrix for a metric function."""
+    A = check_array(A, dtype=list(dtype), ensure_min_samples=min_samples,
+                    input_name=name)
+    return A
+
+
+def check_same_stimuli(X, Y, names=("X", "Y")):
+    """Raise a clear error when two response matrices have different stimulus counts."""
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same stimuli (rows): "
+            f"{names[0]} has {X.shape[0]} rows, {names[1]} has {Y.shape[0]}."
+        )
