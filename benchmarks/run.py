@@ -1,0 +1,52 @@
+"""Run the benchmark suites and write a markdown report.
+
+Usage::
+
+    python benchmarks/run.py                     # every suite, full sizes
+    python benchmarks/run.py ridge --quick       # one suite, small sizes only
+    python benchmarks/run.py ridge --out benchmarks/results/ridge.md
+
+Each suite is a module ``benchmarks/bench_<name>.py`` with a function
+``comparisons(quick: bool) -> list[Comparison]``. Install the peers with the ``bench``
+extra (``pip install -e ".[bench]"``).
+"""
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))  # the checkout being benchmarked, not an installed copy
+
+from _harness import machine_info, markdown, run  # noqa: E402
+
+
+def main(argv=None):
+    suites = sorted(p.stem[len("bench_"):] for p in HERE.glob("bench_*.py"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("suites", nargs="*", choices=suites + [[]], default=suites,
+                        metavar="SUITE", help=f"any of {', '.join(suites)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, help="write the markdown report here")
+    args = parser.parse_args(argv)
+    report = ["## Machine\n", machine_info(), ""]
+    for suite in args.suites or suites:
+        module = importlib.import_module(f"bench_{suite}")
+        done = []
+        for comparison in module.comparisons(args.quick):
+            print(f"{comparison.title} {comparison.size}", flush=True)
+            done.append(run(comparison, repeats=args.repeats))
+        report.append(markdown(done))
+    text = "\n".join(report)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
