@@ -8,7 +8,8 @@ from sklearn.utils._param_validation import Interval
 
 from .._base import BaseMapping
 from ..utils import constant_columns, warn_constant
-from ._solvers import center, eigenbasis, ridge_coef, ridge_kfold_errors, ridge_loo_errors
+from ._solvers import (center, eigenbasis, project_targets, ridge_coef,
+                       ridge_kfold_errors, ridge_loo_errors)
 
 #: The default candidate penalties: half-decade steps from 1e-2 to 1e7 (19 values).
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 7, 19))
@@ -120,11 +121,11 @@ class Ridge(BaseMapping):
             raise ValueError(f"alpha must be finite and non-negative, got {self.alpha!r}.")
         return np.sort(alphas).astype(dtype)
 
-    def _cv_errors(self, X, Y, Xc, Yc, alphas, basis):
+    def _cv_errors(self, X, Y, Xc, Yc, alphas, basis, Q, gram):
         """Held-out squared errors of every candidate, shape (n_alphas, n_targets)."""
         if self.cv is None:
-            return ridge_loo_errors(Xc, Yc, alphas, fit_intercept=self.fit_intercept,
-                                    basis=basis)
+            return ridge_loo_errors(Xc, Yc, alphas, basis, Q,
+                                    fit_intercept=self.fit_intercept)
         splitter = check_cv(self.cv)
         n_splits = splitter.get_n_splits(X, Y)
         if X.shape[0] < n_splits:
@@ -133,7 +134,8 @@ class Ridge(BaseMapping):
                 f"{X.shape[0]}: use fewer folds, cv=None (leave-one-out) or a single "
                 f"alpha.")
         folds = list(splitter.split(X, Y))
-        return ridge_kfold_errors(X, Y, alphas, folds, fit_intercept=self.fit_intercept)
+        return ridge_kfold_errors(X, Y, alphas, folds, fit_intercept=self.fit_intercept,
+                                  gram=gram)
 
     def _fit(self, X, Y):
         alphas = self._candidate_alphas(X.dtype)
@@ -147,9 +149,12 @@ class Ridge(BaseMapping):
                       "they get zero weights, their mean as intercept and NaN scores.")
         Xc, x_mean = center(X, self.fit_intercept)
         Yc, y_mean = center(Y, self.fit_intercept)
-        basis = eigenbasis(Xc)
+        # the dual Gram matrix of the centred design serves the refit and every fold
+        gram = Xc @ Xc.T if Xc.shape[0] < Xc.shape[1] else None
+        basis = eigenbasis(Xc, gram=gram)
+        Q = project_targets(Xc, Yc, basis)
         if select:
-            sse = self._cv_errors(X, Y, Xc, Yc, alphas, basis)
+            sse = self._cv_errors(X, Y, Xc, Yc, alphas, basis, Q, gram)
             Yd = Yc if self.fit_intercept else Y - Y.mean(axis=0)
             total = np.einsum("ij,ij->j", Yd, Yd)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,17 +168,17 @@ class Ridge(BaseMapping):
             alpha = alphas[best]
         else:
             alpha = np.full(Y.shape[1], alphas[0], dtype=X.dtype)
-        W = ridge_coef(Xc, Yc, alpha, basis=basis)
-        W[:, constant] = 0.0
+        coef = ridge_coef(Xc, Q, alpha, basis)
+        coef[constant] = 0.0
         self.alphas_ = alphas
         self.alpha_ = self._squeeze_targets(alpha)
-        self.coef_ = self._squeeze_targets(W.T)
-        self.intercept_ = self._squeeze_targets(y_mean - x_mean @ W)
+        self.coef_ = self._squeeze_targets(coef)
+        self.intercept_ = self._squeeze_targets(y_mean - coef @ x_mean)
         return self
 
     def _predict(self, X):
-        coef = np.atleast_2d(self.coef_)
-        return X @ coef.T.astype(X.dtype, copy=False) + np.atleast_1d(self.intercept_)
+        coef = np.atleast_2d(self.coef_).astype(X.dtype, copy=False)
+        return X @ coef.T + np.atleast_1d(self.intercept_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -38,10 +38,11 @@ class Eigenbasis(NamedTuple):
     ----------
     dual : bool
         True when the decomposition is of ``X_c X_cᵀ`` (more features than samples).
-    s : ndarray of shape (rank,)
-        Eigenvalues above the numerical rank threshold.
-    vecs : ndarray of shape (n_features, rank) or (n_samples, rank)
-        ``V`` (primal) or ``U`` (dual) restricted to those eigenvalues.
+    s : ndarray of shape (k,)
+        Eigenvalues, with those below the numerical rank threshold set to exactly 0.
+    vecs : ndarray of shape (n_features, k) or (n_samples, k)
+        ``V`` (primal) or ``U`` (dual); every direction is kept, so that in the dual
+        form ``U`` is a complete basis of the sample space.
     """
 
     dual: bool
@@ -57,12 +58,11 @@ def center(X, fit_intercept):
     return X - mean, mean
 
 
-def _truncated_eigh(G):
-    """Eigendecomposition of a symmetric PSD matrix, dropping numerically null directions."""
+def _clean_eigh(G):
+    """Eigendecomposition of a symmetric PSD matrix; numerically null eigenvalues -> 0."""
     s, vecs = np.linalg.eigh(G)
     tol = max(s[-1], 0.0) * G.shape[0] * np.finfo(G.dtype).eps if s.size else 0.0
-    keep = s > tol
-    return s[keep], vecs[:, keep]
+    return np.where(s > tol, s, 0.0).astype(G.dtype, copy=False), vecs
 
 
 def eigenbasis(Xc, *, gram=None):
@@ -85,18 +85,33 @@ def eigenbasis(Xc, *, gram=None):
         G = Xc @ Xc.T if gram is None else gram
     else:
         G = Xc.T @ Xc
-    s, vecs = _truncated_eigh(G)
-    return Eigenbasis(dual, s, vecs)
+    return Eigenbasis(dual, *_clean_eigh(G))
 
 
 def _inverse_shift(s, alpha):
-    """``1 / (s + α)``, with zero where ``s + α`` is zero (the minimum-norm solution)."""
+    """``1 / (s + α)`` on the non-null directions, 0 on the null ones.
+
+    Null directions carry no signal of ``X``; giving them weight 0 makes ``α = 0`` the
+    minimum-norm least-squares solution.
+    """
     denom = s + alpha
     with np.errstate(divide="ignore"):
-        return np.where(denom > 0, 1.0 / denom, 0.0).astype(s.dtype, copy=False)
+        return np.where(s > 0, 1.0 / denom, 0.0).astype(s.dtype, copy=False)
 
 
-def ridge_coef(Xc, Yc, alpha, basis=None):
+def project_targets(Xc, Yc, basis):
+    """Targets in the eigenbasis: ``Uᵀ Y_c`` (dual) or ``Vᵀ X_cᵀ Y_c`` (primal).
+
+    Returns
+    -------
+    Q : ndarray of shape (k, n_targets)
+    """
+    if basis.dual:
+        return basis.vecs.T @ Yc
+    return basis.vecs.T @ (Xc.T @ Yc)
+
+
+def ridge_coef(Xc, Q, alpha, basis):
     """Ridge coefficients for centred data, one penalty per target.
 
     ``W = argmin ‖Y_c − X_c W‖²_F + Σ_j α_j ‖w_j‖²``, computed in the eigenbasis of the
@@ -105,31 +120,27 @@ def ridge_coef(Xc, Yc, alpha, basis=None):
     Parameters
     ----------
     Xc : ndarray of shape (n_samples, n_features)
-    Yc : ndarray of shape (n_samples, n_targets)
+    Q : ndarray of shape (k, n_targets)
+        The projected targets, from :func:`project_targets`.
     alpha : float or ndarray of shape (n_targets,)
         Penalty, shared or per target. Zero gives the minimum-norm least-squares fit.
-    basis : Eigenbasis, optional
-        The decomposition of ``Xc`` when the caller already has it.
+    basis : Eigenbasis
+        The decomposition of ``Xc``.
 
     Returns
     -------
-    W : ndarray of shape (n_features, n_targets)
+    coef : ndarray of shape (n_targets, n_features)
+        C-contiguous, as scikit-learn's ``coef_``.
     """
-    if basis is None:
-        basis = eigenbasis(Xc)
-    s, vecs = basis.s, basis.vecs
-    alpha = np.broadcast_to(np.asarray(alpha, dtype=Xc.dtype), (Yc.shape[1],))
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=Xc.dtype), (Q.shape[1],))
+    scaled = Q * _inverse_shift(basis.s[:, None], alpha[None, :])
     if basis.dual:
-        Q = vecs.T @ Yc
-    else:
-        Q = vecs.T @ (Xc.T @ Yc)
-    Q *= _inverse_shift(s[:, None], alpha[None, :])
-    if basis.dual:
-        return Xc.T @ (vecs @ Q)
-    return vecs @ Q
+        # (t × n)(n × p): the one product of the size of the output
+        return scaled.T @ (basis.vecs.T @ Xc)
+    return scaled.T @ basis.vecs.T
 
 
-def ridge_loo_errors(Xc, Yc, alphas, *, fit_intercept=True, basis=None):
+def ridge_loo_errors(Xc, Yc, alphas, basis, Q, *, fit_intercept=True):
     """Leave-one-out squared errors of ridge for every penalty and target.
 
     The leave-one-out residual of sample ``i`` is ``(y_i − ŷ_i(α)) / (1 − h_ii(α))``,
@@ -138,6 +149,10 @@ def ridge_loo_errors(Xc, Yc, alphas, *, fit_intercept=True, basis=None):
     ``1/n`` must be included, or when ``n ≤ p`` the leave-one-out error vanishes as
     ``α → 0`` and the smallest penalty always wins.
 
+    In the dual form ``U`` is complete, so the residuals are one product,
+    ``Y_c − ŶY_c = U diag(α / (s + α)) Uᵀ Y_c``, with the leverage division folded into
+    the small left factor.
+
     Parameters
     ----------
     Xc : ndarray of shape (n_samples, n_features)
@@ -145,9 +160,12 @@ def ridge_loo_errors(Xc, Yc, alphas, *, fit_intercept=True, basis=None):
     Yc : ndarray of shape (n_samples, n_targets)
         Centred targets (raw targets when ``fit_intercept=False``).
     alphas : ndarray of shape (n_alphas,)
+    basis : Eigenbasis
+        The decomposition of ``Xc``.
+    Q : ndarray of shape (k, n_targets)
+        :func:`project_targets` of ``Yc``.
     fit_intercept : bool
         Whether the intercept's leverage ``1/n`` is part of the hat diagonal.
-    basis : Eigenbasis, optional
 
     Returns
     -------
@@ -155,31 +173,26 @@ def ridge_loo_errors(Xc, Yc, alphas, *, fit_intercept=True, basis=None):
         Sum over samples of squared leave-one-out residuals.
     """
     n = Xc.shape[0]
-    if basis is None:
-        basis = eigenbasis(Xc)
     s, vecs = basis.s, basis.vecs
-    # Write the hat matrix as H_c = A diag(1/(s+α)) Bᵀ with fitted values
-    # (A · diag(1/(s+α))) @ Q and hat diagonal L @ (1/(s+α)).
-    if basis.dual:
-        A = vecs * s
-        L = vecs**2 * s
-    else:
-        A = Xc @ vecs
-        L = A**2
+    # hat diagonal: h_i(α) = 1/n + Σ_k L_ik / (s_k + α)
+    A = None if basis.dual else Xc @ vecs
+    L = vecs**2 * s if basis.dual else A**2
     base_leverage = 1.0 / n if fit_intercept else 0.0
-    one = np.asarray(1.0, dtype=Xc.dtype)
+    tiny = np.finfo(Xc.dtype).eps
     sse = np.zeros((len(alphas), Yc.shape[1]), dtype=Xc.dtype)
     for block in column_blocks(Yc.shape[1], n, Xc.itemsize):
-        Yb = Yc[:, block]
-        Q = (vecs.T @ Yb) if basis.dual else (A.T @ Yb)
+        Qb = Q[:, block]
         for k, alpha in enumerate(alphas):
             inv = _inverse_shift(s, alpha)
-            leverage = base_leverage + L @ inv
-            denom = np.maximum(one - leverage, np.finfo(Xc.dtype).eps)
-            R = (A * inv) @ Q
-            np.subtract(Yb, R, out=R)
-            R /= denom[:, None]
-            sse[k, block] = np.einsum("ij,ij->j", R, R)
+            one_minus_h = np.maximum((1.0 - base_leverage) - L @ inv, tiny)
+            if basis.dual:
+                shrink = 1.0 - s * inv
+                E = (vecs * shrink / one_minus_h[:, None]) @ Qb
+            else:
+                E = (A * inv) @ Qb
+                np.subtract(Yc[:, block], E, out=E)
+                E /= one_minus_h[:, None]
+            sse[k, block] = np.einsum("ij,ij->j", E, E)
     return sse
 
 
@@ -199,15 +212,17 @@ def _fold_factors(K, Xg, train, test, fit_intercept):
             K_tr = K_tr - col_mean[None, :] - col_mean[:, None] + col_mean.mean()
             K_te = K_te - col_mean[None, :]
             K_te -= K_te.mean(axis=1, keepdims=True)
-        s, U = _truncated_eigh(K_tr)
-        return K_te @ U, U, s
+        s, U = _clean_eigh(K_tr)
+        keep = s > 0
+        U = U[:, keep]
+        return K_te @ U, U, s[keep]
     X_tr, X_te = Xg[train], Xg[test]
     X_tr, mean = center(X_tr, fit_intercept)
     basis = eigenbasis(X_tr)
     return (X_te - mean) @ basis.vecs, X_tr @ basis.vecs, basis.s
 
 
-def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True):
+def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True, gram=None):
     """K-fold squared errors of ridge for every penalty and target.
 
     Each training fold is decomposed once (dual form when it has fewer samples than
@@ -222,6 +237,9 @@ def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True):
     folds : list of (train_index, test_index)
     fit_intercept : bool
         Whether each training fold is centred (intercept fitted on the training fold).
+    gram : ndarray of shape (n_samples, n_samples), optional
+        ``X_g X_gᵀ`` with ``X_g`` the globally centred ``X`` (raw ``X`` without
+        intercept), when the caller already has it.
 
     Returns
     -------
@@ -233,7 +251,7 @@ def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True):
     # global mean first keeps the Gram matrix well conditioned for the centring algebra.
     Xg = X - X.mean(axis=0) if fit_intercept else X
     needs_dual = any(len(train) < p for train, _ in folds)
-    K = Xg @ Xg.T if needs_dual else None
+    K = (Xg @ Xg.T if gram is None else gram) if needs_dual else None
     sse = np.zeros((len(alphas), Y.shape[1]), dtype=X.dtype)
     for train, test in folds:
         A, B, s = _fold_factors(K if len(train) < p else None, Xg, train, test,

@@ -9,8 +9,18 @@ from sklearn.model_selection import KFold
 
 from sklearn_brainmap import Ridge
 from sklearn_brainmap.linear_model._solvers import (center, eigenbasis,
+                                                    project_targets,
                                                     ridge_kfold_errors,
                                                     ridge_loo_errors)
+
+
+def loo_errors(X, Y, alphas, fit_intercept=True, lev_intercept=None):
+    Xc, _ = center(X, fit_intercept)
+    Yc, _ = center(Y, fit_intercept)
+    basis = eigenbasis(Xc)
+    return ridge_loo_errors(Xc, Yc, alphas, basis, project_targets(Xc, Yc, basis),
+                            fit_intercept=fit_intercept if lev_intercept is None
+                            else lev_intercept)
 from sklearn_brainmap.utils import ConstantUnitWarning
 
 ALPHAS = np.logspace(-2, 5, 15)
@@ -80,9 +90,7 @@ def test_loo_selection_equals_sklearn_ridgecv(shape):
 def test_loo_errors_equal_brute_force():
     X, Y = make_data(25, 40, 3, noise=2.0)
     for fit_intercept in (True, False):
-        Xc, _ = center(X, fit_intercept)
-        Yc, _ = center(Y, fit_intercept)
-        sse = ridge_loo_errors(Xc, Yc, ALPHAS, fit_intercept=fit_intercept)
+        sse = loo_errors(X, Y, ALPHAS, fit_intercept)
         brute = np.zeros_like(sse)
         for i in range(X.shape[0]):
             keep = np.arange(X.shape[0]) != i
@@ -136,9 +144,7 @@ def test_shared_alpha_minimises_total_error():
     model = Ridge(alpha=ALPHAS, cv=None, alpha_per_target=False).fit(X, Y)
     per_target = Ridge(alpha=ALPHAS, cv=None).fit(X, Y)
     assert np.unique(model.alpha_).size == 1
-    Xc, _ = center(X, True)
-    Yc, _ = center(Y, True)
-    sse = ridge_loo_errors(Xc, Yc, ALPHAS)
+    sse = loo_errors(X, Y, ALPHAS)
     assert model.alpha_[0] == ALPHAS[np.argmin(sse.sum(1))]
     assert np.unique(per_target.alpha_).size > 1
 
@@ -152,9 +158,7 @@ def test_loo_with_intercept_does_not_degenerate_when_wide():
     assert np.mean(model.alpha_ == ALPHAS[0]) < 0.25
     assert np.unique(model.alpha_).size > 3
     # the pitfall itself: leverage without the intercept's 1/n on centred data
-    Xc, _ = center(X, True)
-    Yc, _ = center(Y, True)
-    naive = ridge_loo_errors(Xc, Yc, ALPHAS, fit_intercept=False)
+    naive = loo_errors(X, Y, ALPHAS, fit_intercept=True, lev_intercept=False)
     assert np.all(np.argmin(naive, axis=0) == 0)
 
 
