@@ -79,11 +79,13 @@ def machine_info():
     return "\n".join(lines)
 
 
-def _time(fn):
+def _time(fn, inner=1):
+    """Seconds per call of ``fn`` (the mean of ``inner`` back-to-back calls)."""
     gc.collect()
     start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+    for _ in range(inner):
+        result = fn()
+    return (time.perf_counter() - start) / inner, result
 
 
 def _peak_memory(fn):
@@ -101,10 +103,14 @@ def run(comparison, repeats=3, log=print):
     names = list(comparison.contenders)
     times = {name: [] for name in names}
     outputs = {}
+    inner = {}
+    for name in names:  # warm-up; calls under 0.2 s are timed in batches of several
+        seconds, outputs[name] = _time(comparison.contenders[name])
+        inner[name] = max(1, min(50, int(0.2 / max(seconds, 1e-6))))
     for r in range(repeats):
         order = names if r % 2 == 0 else names[::-1]
         for name in order:
-            seconds, outputs[name] = _time(comparison.contenders[name])
+            seconds, _ = _time(comparison.contenders[name], inner[name])
             times[name].append(seconds)
             log(f"  {comparison.size} {name}: {seconds:.3f} s")
     agreement = comparison.check(outputs) if comparison.check else ""
