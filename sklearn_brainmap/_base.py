@@ -18,7 +18,13 @@ class BaseMapping(MultiOutputMixin, RegressorMixin, BaseEstimator):
     predictions back in the same shape. ``score`` is scikit-learn's R² averaged
     uniformly over targets; the field's median R² is available as a scorer in
     :mod:`sklearn_brainmap.metrics`.
+
+    ``_separable_targets`` says whether each target is fitted independently of the
+    others (so one multi-output fit equals one fit per target group); a subclass whose
+    targets are coupled (e.g. by a transport plan) sets it to False.
     """
+
+    _separable_targets = True
 
     def fit(self, X, y):
         """Fit the mapping from source responses ``X`` to target responses ``y``.

@@ -7,7 +7,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 
 from .._base import BaseMapping
-from ..utils import constant_columns, warn_constant
+from ..utils import blas_threads_for, constant_columns, warn_constant
 from ._solvers import (center, eigenbasis, project_targets, ridge_coef,
                        ridge_kfold_errors, ridge_loo_errors)
 
@@ -138,6 +138,11 @@ class Ridge(BaseMapping):
                                   gram=gram)
 
     def _fit(self, X, Y):
+        n, p = X.shape
+        with blas_threads_for(2.0 * n * min(n, p) * Y.shape[1]):
+            return self._fit_arrays(X, Y)
+
+    def _fit_arrays(self, X, Y):
         alphas = self._candidate_alphas(X.dtype)
         select = alphas.size > 1
         if select and X.shape[0] < 2:

@@ -180,7 +180,7 @@ def ridge_loo_errors(Xc, Yc, alphas, basis, Q, *, fit_intercept=True):
     base_leverage = 1.0 / n if fit_intercept else 0.0
     tiny = np.finfo(Xc.dtype).eps
     sse = np.zeros((len(alphas), Yc.shape[1]), dtype=Xc.dtype)
-    for block in column_blocks(Yc.shape[1], n, Xc.itemsize):
+    for block in column_blocks(Yc.shape[1], n, Yc.itemsize):
         Qb = Q[:, block]
         for k, alpha in enumerate(alphas):
             inv = _inverse_shift(s, alpha)
@@ -258,7 +258,7 @@ def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True, gram=None):
                                 fit_intercept)
         Y_tr, Y_te = Y[train], Y[test]
         y_mean = Y_tr.mean(axis=0) if fit_intercept else np.zeros(Y.shape[1], Y.dtype)
-        for block in column_blocks(Y.shape[1], len(test), X.itemsize):
+        for block in column_blocks(Y.shape[1], len(test), Y.itemsize):
             Q = B.T @ (Y_tr[:, block] - y_mean[block])
             Y_te_c = Y_te[:, block] - y_mean[block]
             for k, alpha in enumerate(alphas):

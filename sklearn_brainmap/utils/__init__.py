@@ -1,6 +1,6 @@
 """Validation helpers and warnings shared across sklearn_brainmap."""
 
-from ._stats import column_blocks, unit_columns
+from ._stats import blas_threads_for, column_blocks, columnwise_pearson, columnwise_r2, unit_columns
 from ._validation import (
     ConstantUnitWarning,
     check_response_matrix,
@@ -12,10 +12,13 @@ from ._validation import (
 )
 
 __all__ = [
+    "blas_threads_for",
     "ConstantUnitWarning",
     "check_response_matrix",
     "check_same_stimuli",
     "column_blocks",
+    "columnwise_pearson",
+    "columnwise_r2",
     "constant_columns",
     "validate_predict_data",
     "validate_regression_data",

@@ -1,5 +1,7 @@
 """Small statistical kernels on response matrices (columns are units)."""
 
+import contextlib
+
 import numpy as np
 
 from ._validation import constant_columns
@@ -37,3 +39,42 @@ def column_blocks(n_columns, n_rows, itemsize, budget=2**27):
     """Slices over columns so that an ``(n_rows, block)`` array stays under ``budget`` bytes."""
     block = max(1, budget // max(1, n_rows * itemsize))
     return [slice(i, min(i + block, n_columns)) for i in range(0, n_columns, block)]
+
+
+def columnwise_r2(Y_true, Y_pred):
+    """R² of each column, ``1 − Σ(y − ŷ)² / Σ(y − ȳ)²``; NaN where ``y`` is constant.
+
+    Unlike :func:`sklearn.metrics.r2_score` (which reports 1 or 0 for a constant
+    column), an undefined score is NaN here so that aggregates can exclude it.
+    """
+    resid = Y_true - Y_pred
+    centred = Y_true - Y_true.mean(axis=0)
+    ss_res = np.einsum("ij,ij->j", resid, resid)
+    ss_tot = np.einsum("ij,ij->j", centred, centred)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = 1.0 - ss_res / ss_tot
+    r2[constant_columns(Y_true)] = np.nan
+    return r2
+
+
+def columnwise_pearson(Y_true, Y_pred):
+    """Pearson correlation of each column pair; NaN where either column is constant."""
+    Ut, *_, const_t = unit_columns(Y_true)
+    Up, *_, const_p = unit_columns(Y_pred)
+    r = np.einsum("ij,ij->j", Ut, Up)
+    r[const_t | const_p] = np.nan
+    return np.clip(r, -1.0, 1.0)
+
+
+# Below this many floating-point operations per matrix product, BLAS threads cost more
+# than they save (thread wake-up and synchronisation; far worse when another process
+# holds a core), so loops of such products run on one thread.
+_SMALL_PRODUCT_FLOPS = 5e7
+
+
+def blas_threads_for(flops_per_product):
+    """Context manager: one BLAS thread for loops of small products, else unchanged."""
+    if flops_per_product >= _SMALL_PRODUCT_FLOPS:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1, user_api="blas")

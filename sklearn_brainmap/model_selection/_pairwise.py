@@ -1,0 +1,347 @@
+"""PairwiseMapping: fit a transform class between every pair of response profiles."""
+
+import time
+import warnings
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, clone
+from sklearn.metrics import silhouette_score
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils import (ConstantUnitWarning, columnwise_pearson, columnwise_r2,
+                     constant_columns, warn_constant)
+
+_UNIT_SCORES = {"r2": columnwise_r2, "pearson": columnwise_pearson}
+
+
+def targets_separable(estimator):
+    """Whether ``estimator`` fits every target independently of the others.
+
+    Then one multi-output fit from a source profile to all other profiles' units gives
+    the same mappings as one fit per target profile (P fits instead of P²). True for
+    the package's transform classes that declare ``_separable_targets = True`` and for
+    a :class:`~sklearn.pipeline.Pipeline` ending in one (its earlier steps transform
+    the source only); False for anything else, which is then fitted pair by pair.
+    """
+    if isinstance(estimator, Pipeline):
+        return targets_separable(estimator.steps[-1][1])
+    return bool(getattr(estimator, "_separable_targets", False))
+
+
+def _split_profiles(subjects, areas):
+    """Profiles in order of first appearance and the column indices of each."""
+    keys = list(zip(subjects.tolist(), areas.tolist()))
+    profiles = list(dict.fromkeys(keys))
+    lookup = {p: k for k, p in enumerate(profiles)}
+    owner = np.array([lookup[k] for k in keys])
+    return profiles, [np.flatnonzero(owner == k) for k in range(len(profiles))]
+
+
+def _fit_one(estimator, X, Y):
+    with warnings.catch_warnings():
+        # constant units are counted once by PairwiseMapping.fit, not once per fit
+        warnings.simplefilter("ignore", ConstantUnitWarning)
+        return estimator.fit(X, Y)
+
+
+def _fit_source(estimator, X, source_cols, target_groups, separable):
+    """Fit the mappings of one source profile: one multi-output fit, or one per pair."""
+    X_s = X[:, source_cols]
+    if separable:
+        targets = np.concatenate(target_groups)
+        return _fit_one(clone(estimator), X_s, X[:, targets])
+    return [_fit_one(clone(estimator), X_s, X[:, cols]) for cols in target_groups]
+
+
+class PairwiseMapping(BaseEstimator):
+    """Fit a mapping between every ordered pair of response profiles of a population.
+
+    A population is one ``(n_stimuli, n_units_total)`` response matrix whose columns
+    belong to *profiles* (subject, area). ``fit`` learns, on the training stimuli, the
+    mapping ``s → t`` of the transform class ``estimator`` from every profile ``s`` to
+    every other profile ``t``; :meth:`score_matrix` scores them on new stimuli. When the
+    transform class fits each target independently (all of the package's classes but
+    ``SoftMatching``), one multi-output fit maps a source to all other profiles' units
+    at once: ``P`` fits instead of ``P(P − 1)``, with identical mappings.
+
+    ``sim(s → t)`` is the held-out R² (or Pearson r) of each unit of ``t``, aggregated
+    over ``t``'s units by the median (or mean); constant units are excluded with a
+    warning. The *specificity* returned by :meth:`score` is the mean silhouette
+    (Rousseeuw, 1987) of the dissimilarity ``D = 1 − (sim + simᵀ)/2`` with areas as
+    clusters; the *same-area predictivity* (:meth:`predictivity`) is the mean of
+    ``sim(s → t)`` over pairs of the same area and different subjects.
+
+    Similarity measures that need no mapping (RSA, CKA, Procrustes) can take the
+    estimator's place: pass a symmetric function ``f(X_s, X_t) -> float`` (higher is
+    more similar, at most 1), evaluated on the scoring stimuli.
+
+    Parameters
+    ----------
+    estimator : estimator or callable
+        A regressor (``fit``/``predict``), e.g. :class:`~sklearn_brainmap.Ridge`, or a
+        symmetric similarity function of two response matrices.
+    subjects, areas : array-like of shape (n_units_total,), default=None
+        The subject and the area of each column. When ``None``, ``fit`` reads them
+        from a pandas DataFrame whose columns have (subject, area) as their first two
+        levels.
+    scoring : {"r2", "pearson"}, default="r2"
+        Held-out score of each target unit.
+    aggregate : {"median", "mean"}, default="median"
+        How unit scores of a target profile are aggregated.
+    per_pair : "auto" or bool, default="auto"
+        Fit one mapping per ordered pair (True) or one multi-output mapping per source
+        (False). "auto" uses multi-output fits when the estimator's targets are
+        separable (see :func:`targets_separable`).
+    n_jobs : int, default=None
+        Source profiles fitted in parallel with joblib (``-1``: all cores). Any joblib
+        backend works, e.g. ``with joblib.parallel_config("dask"): ...``.
+    verbose : int, default=0
+        Print progress per source profile when positive.
+
+    Attributes
+    ----------
+    profiles_ : list of tuple
+        The (subject, area) of each profile, in order of first appearance.
+    profile_subjects_, profile_areas_ : ndarray of shape (n_profiles,)
+    estimators_ : list
+        Per source profile, the fitted multi-output estimator or the list of per-pair
+        estimators (targets in profile order, the source itself skipped). Empty for a
+        similarity function.
+    n_features_in_ : int
+
+    References
+    ----------
+    Thobani, Sagastuy-Brena, Nayebi, Cao & Yamins, *Predictivity and specificity for
+    model-brain alignment methods*. Rousseeuw (1987), Silhouettes: a graphical aid to
+    the interpretation and validation of cluster analysis, *J. Comput. Appl. Math.* 20.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap import Ridge
+    >>> from sklearn_brainmap.model_selection import PairwiseMapping
+    >>> rng = np.random.default_rng(0)
+    >>> shared = {a: rng.standard_normal((80, 5)) for a in ("V1", "V4")}
+    >>> blocks, subjects, areas = [], [], []
+    >>> for s in range(3):
+    ...     for a in ("V1", "V4"):
+    ...         blocks.append(shared[a] @ rng.standard_normal((5, 10))
+    ...                       + 0.3 * rng.standard_normal((80, 10)))
+    ...         subjects += [s] * 10
+    ...         areas += [a] * 10
+    >>> X = np.hstack(blocks)
+    >>> mapping = PairwiseMapping(Ridge(cv=None), subjects=subjects, areas=areas)
+    >>> mapping.fit(X[:60]).score_matrix(X[60:]).shape
+    (6, 6)
+    >>> bool(mapping.score(X[60:]) > 0.5)
+    True
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"]), callable],
+        "subjects": ["array-like", None],
+        "areas": ["array-like", None],
+        "scoring": [StrOptions({"r2", "pearson"})],
+        "aggregate": [StrOptions({"median", "mean"})],
+        "per_pair": ["boolean", StrOptions({"auto"})],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, estimator, *, subjects=None, areas=None, scoring="r2",
+                 aggregate="median", per_pair="auto", n_jobs=None, verbose=0):
+        self.estimator = estimator
+        self.subjects = subjects
+        self.areas = areas
+        self.scoring = scoring
+        self.aggregate = aggregate
+        self.per_pair = per_pair
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # ---- labels and validation -------------------------------------------------------
+
+    def _labels(self, X):
+        subjects, areas = self.subjects, self.areas
+        columns = getattr(X, "columns", None)
+        if subjects is None or areas is None:
+            if columns is None or getattr(columns, "nlevels", 1) < 2:
+                raise ValueError(
+                    "PairwiseMapping needs the subject and area of every column: pass "
+                    "subjects= and areas=, or a DataFrame whose columns have (subject, "
+                    "area) as their first two levels.")
+            subjects = columns.get_level_values(0) if subjects is None else subjects
+            areas = columns.get_level_values(1) if areas is None else areas
+        subjects, areas = np.asarray(subjects), np.asarray(areas)
+        n_columns = np.shape(X)[1]
+        for name, labels in (("subjects", subjects), ("areas", areas)):
+            if labels.shape != (n_columns,):
+                raise ValueError(f"{name} must have one label per column of X "
+                                 f"({n_columns}), got shape {labels.shape}.")
+        return subjects, areas
+
+    @staticmethod
+    def _as_array(X):
+        return X.to_numpy() if hasattr(X, "to_numpy") else X
+
+    def _is_measure(self):
+        return not hasattr(self.estimator, "fit")
+
+    def fit(self, X, y=None):
+        """Fit the mapping of every ordered pair of profiles on the stimuli in ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_stimuli, n_units_total)
+            Responses of the whole population to the training stimuli.
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        subjects, areas = self._labels(X)
+        X = validate_data(self, self._as_array(X), dtype=[np.float64, np.float32],
+                          ensure_min_samples=2)
+        self.profiles_, self._columns = _split_profiles(subjects, areas)
+        if len(self.profiles_) < 2:
+            raise ValueError("PairwiseMapping needs at least 2 profiles (subject, area), "
+                             f"got {len(self.profiles_)}.")
+        self.profile_subjects_ = np.array([p[0] for p in self.profiles_])
+        self.profile_areas_ = np.array([p[1] for p in self.profiles_])
+        self._cache = None
+        self.estimators_ = []
+        if self._is_measure():
+            return self
+        warn_constant(constant_columns(X), "population",
+                      "as targets their scores are NaN and excluded from the aggregate.")
+        separable = (targets_separable(self.estimator) if self.per_pair == "auto"
+                     else not self.per_pair)
+        n = len(self.profiles_)
+        start = time.perf_counter()
+
+        def jobs():
+            for s in range(n):
+                groups = [self._columns[t] for t in range(n) if t != s]
+                yield delayed(_fit_source)(self.estimator, X, self._columns[s], groups,
+                                           separable)
+
+        parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
+        for s, fitted in enumerate(parallel(jobs())):
+            self.estimators_.append(fitted)
+            if self.verbose:
+                print(f"[PairwiseMapping] source {s + 1}/{n} {self.profiles_[s]} fitted "
+                      f"({time.perf_counter() - start:.1f} s)", flush=True)
+        return self
+
+    # ---- scores on new stimuli ----------------------------------------------------------
+
+    def _aggregate(self, unit_scores):
+        if np.all(np.isnan(unit_scores)):
+            return np.nan
+        return (np.nanmedian if self.aggregate == "median" else np.nanmean)(unit_scores)
+
+    def score_matrix(self, X):
+        """Held-out score of every mapping ``s → t`` on new stimuli.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_stimuli, n_units_total)
+            Responses of the population to stimuli not used in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_profiles, n_profiles)
+            ``scores[s, t]`` is ``sim(s → t)``: the aggregated score of the units of
+            profile ``t`` predicted from profile ``s``. The diagonal is NaN. For a
+            similarity function, ``f(X_s, X_t)`` (symmetric).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, self._as_array(X), reset=False,
+                          dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if self._cache is not None and self._cache[0] is X:
+            return self._cache[1].copy()
+        n = len(self.profiles_)
+        M = np.full((n, n), np.nan)
+        cols = self._columns
+        if self._is_measure():
+            for s in range(n):
+                for t in range(s + 1, n):
+                    M[s, t] = M[t, s] = self.estimator(X[:, cols[s]], X[:, cols[t]])
+        else:
+            unit_score = _UNIT_SCORES[self.scoring]
+            n_undefined = 0
+            for s, fitted in enumerate(self.estimators_):
+                targets = [t for t in range(n) if t != s]
+                X_s = X[:, cols[s]]
+                if isinstance(fitted, list):
+                    pred = np.hstack([np.reshape(f.predict(X_s), (X.shape[0], -1))
+                                      for f in fitted])
+                else:
+                    pred = np.reshape(fitted.predict(X_s), (X.shape[0], -1))
+                true = X[:, np.concatenate([cols[t] for t in targets])]
+                scores = unit_score(true, pred)
+                n_undefined += int(np.isnan(scores).sum())
+                bounds = np.cumsum([0] + [len(cols[t]) for t in targets])
+                for t, lo, hi in zip(targets, bounds[:-1], bounds[1:]):
+                    M[s, t] = self._aggregate(scores[lo:hi])
+            if n_undefined:
+                warnings.warn(
+                    f"{n_undefined} unit scores were undefined (constant units among the "
+                    f"scoring stimuli) and were excluded from the {self.aggregate}s.",
+                    ConstantUnitWarning, stacklevel=2)
+        self._cache = (X, M)
+        return M.copy()
+
+    def similarity_matrix(self, X):
+        """Symmetrised similarity ``(sim + simᵀ) / 2`` on new stimuli (diagonal NaN)."""
+        M = self.score_matrix(X)
+        return (M + M.T) / 2
+
+    def score(self, X, y=None):
+        """Specificity: mean silhouette of ``1 − similarity`` with areas as clusters.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_stimuli, n_units_total)
+            Responses to stimuli not used in ``fit``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        silhouette : float
+            In [−1, 1]; higher means profiles of the same area are more similar to each
+            other than to any other area. Equal to
+            ``sklearn.metrics.silhouette_score(D, areas, metric="precomputed")``.
+        """
+        areas = self.profile_areas_
+        if np.unique(areas).size < 2 or np.unique(areas).size >= len(areas):
+            raise ValueError("The silhouette needs at least 2 areas and at least one area "
+                             f"with 2 profiles; got areas {list(areas)}.")
+        return silhouette_score(self.dissimilarity_matrix(X), areas, metric="precomputed")
+
+    def dissimilarity_matrix(self, X):
+        """``D = 1 − (sim + simᵀ)/2`` with zero diagonal, clipped at 0 (rounding)."""
+        D = 1.0 - self.similarity_matrix(X)
+        np.fill_diagonal(D, 0.0)
+        if np.isnan(D).any():
+            raise ValueError("Some profile pairs have no defined score (all their units "
+                             "are constant on these stimuli); the silhouette is undefined.")
+        return np.maximum(D, 0.0)
+
+    def predictivity(self, X):
+        """Same-area predictivity: mean ``sim(s → t)`` over pairs of the same area and
+        different subjects, on new stimuli."""
+        M = self.score_matrix(X)
+        same = ((self.profile_areas_[:, None] == self.profile_areas_[None, :])
+                & (self.profile_subjects_[:, None] != self.profile_subjects_[None, :]))
+        if not same.any():
+            raise ValueError("No pair of profiles shares an area across subjects.")
+        return float(np.nanmean(M[same]))
