@@ -109,7 +109,7 @@ def make_model_population(n_subjects=5, *, hidden=(128, 128, 128), n_neurons=50,
     ...                             n_stimuli=100, n_epochs=5, random_state=0)
     >>> pop.post.shape
     (100, 40)
-    >>> sorted(set(pop.areas))
+    >>> sorted(set(pop.areas.tolist()))
     ['layer1', 'layer2']
     """
     from sklearn.datasets import load_digits
