@@ -48,13 +48,13 @@ def _fit_one(estimator, X, Y):
         return estimator.fit(X, Y)
 
 
-def _fit_source(estimator, X, source_cols, target_groups, separable):
+def _fit_source(estimator, X, Y, source_cols, target_groups, separable):
     """Fit the mappings of one source profile: one multi-output fit, or one per pair."""
     X_s = X[:, source_cols]
     if separable:
         targets = np.concatenate(target_groups)
-        return _fit_one(clone(estimator), X_s, X[:, targets])
-    return [_fit_one(clone(estimator), X_s, X[:, cols]) for cols in target_groups]
+        return _fit_one(clone(estimator), X_s, Y[:, targets])
+    return [_fit_one(clone(estimator), X_s, Y[:, cols]) for cols in target_groups]
 
 
 class PairwiseMapping(BaseEstimator):
@@ -74,6 +74,11 @@ class PairwiseMapping(BaseEstimator):
     (Rousseeuw, 1987) of the dissimilarity ``D = 1 − (sim + simᵀ)/2`` with areas as
     clusters; the *same-area predictivity* (:meth:`predictivity`) is the mean of
     ``sim(s → t)`` over pairs of the same area and different subjects.
+
+    Sources and targets can be different recordings of the same units: ``fit(X, y)``
+    maps the profiles of ``X`` (e.g. pre-activation responses) to those of ``y`` (e.g.
+    post-activation responses, the *Pre Linear Softplus* comparison); by default
+    ``y = X``.
 
     Similarity measures that need no mapping (RSA, CKA, Procrustes) can take the
     estimator's place: pass a symmetric function ``f(X_s, X_t) -> float`` (higher is
@@ -188,6 +193,17 @@ class PairwiseMapping(BaseEstimator):
     def _as_array(X):
         return X.to_numpy() if hasattr(X, "to_numpy") else X
 
+    def _validate_pair(self, X, y, reset):
+        X = validate_data(self, self._as_array(X), reset=reset,
+                          dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if y is None:
+            return X, X
+        Y = validate_data(self, self._as_array(y), reset=False,
+                          dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if Y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {Y.shape[0]} stimuli (rows) but X has {X.shape[0]}.")
+        return X, Y
+
     def _is_measure(self):
         return not hasattr(self.estimator, "fit")
 
@@ -198,8 +214,10 @@ class PairwiseMapping(BaseEstimator):
         ----------
         X : array-like or DataFrame of shape (n_stimuli, n_units_total)
             Responses of the whole population to the training stimuli.
-        y : None
-            Ignored; present for scikit-learn's API.
+        y : array-like of shape (n_stimuli, n_units_total), default=None
+            Target responses, column for column the same units as ``X`` (e.g. their
+            post-activation responses when ``X`` holds pre-activations). ``None``:
+            ``X`` itself.
 
         Returns
         -------
@@ -207,8 +225,7 @@ class PairwiseMapping(BaseEstimator):
         """
         self._validate_params()
         subjects, areas = self._labels(X)
-        X = validate_data(self, self._as_array(X), dtype=[np.float64, np.float32],
-                          ensure_min_samples=2)
+        X, Y = self._validate_pair(X, y, reset=True)
         self.profiles_, self._columns = _split_profiles(subjects, areas)
         if len(self.profiles_) < 2:
             raise ValueError("PairwiseMapping needs at least 2 profiles (subject, area), "
@@ -219,7 +236,7 @@ class PairwiseMapping(BaseEstimator):
         self.estimators_ = []
         if self._is_measure():
             return self
-        warn_constant(constant_columns(X), "population",
+        warn_constant(constant_columns(Y), "population",
                       "as targets their scores are NaN and excluded from the aggregate.")
         separable = (targets_separable(self.estimator) if self.per_pair == "auto"
                      else not self.per_pair)
@@ -229,8 +246,8 @@ class PairwiseMapping(BaseEstimator):
         def jobs():
             for s in range(n):
                 groups = [self._columns[t] for t in range(n) if t != s]
-                yield delayed(_fit_source)(self.estimator, X, self._columns[s], groups,
-                                           separable)
+                yield delayed(_fit_source)(self.estimator, X, Y, self._columns[s],
+                                           groups, separable)
 
         parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
         for s, fitted in enumerate(parallel(jobs())):
@@ -247,13 +264,15 @@ class PairwiseMapping(BaseEstimator):
             return np.nan
         return (np.nanmedian if self.aggregate == "median" else np.nanmean)(unit_scores)
 
-    def score_matrix(self, X):
+    def score_matrix(self, X, y=None):
         """Held-out score of every mapping ``s → t`` on new stimuli.
 
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_stimuli, n_units_total)
             Responses of the population to stimuli not used in ``fit``.
+        y : array-like of shape (n_stimuli, n_units_total), default=None
+            Target responses to the same stimuli when ``fit`` was given some.
 
         Returns
         -------
@@ -263,17 +282,17 @@ class PairwiseMapping(BaseEstimator):
             similarity function, ``f(X_s, X_t)`` (symmetric).
         """
         check_is_fitted(self)
-        X = validate_data(self, self._as_array(X), reset=False,
-                          dtype=[np.float64, np.float32], ensure_min_samples=2)
-        if self._cache is not None and self._cache[0] is X:
+        key = (X, y)
+        if self._cache is not None and self._cache[0][0] is X and self._cache[0][1] is y:
             return self._cache[1].copy()
+        X, Y = self._validate_pair(X, y, reset=False)
         n = len(self.profiles_)
         M = np.full((n, n), np.nan)
         cols = self._columns
         if self._is_measure():
             for s in range(n):
                 for t in range(s + 1, n):
-                    M[s, t] = M[t, s] = self.estimator(X[:, cols[s]], X[:, cols[t]])
+                    M[s, t] = M[t, s] = self.estimator(X[:, cols[s]], Y[:, cols[t]])
         else:
             unit_score = _UNIT_SCORES[self.scoring]
             n_undefined = 0
@@ -285,7 +304,7 @@ class PairwiseMapping(BaseEstimator):
                                       for f in fitted])
                 else:
                     pred = np.reshape(fitted.predict(X_s), (X.shape[0], -1))
-                true = X[:, np.concatenate([cols[t] for t in targets])]
+                true = Y[:, np.concatenate([cols[t] for t in targets])]
                 scores = unit_score(true, pred)
                 n_undefined += int(np.isnan(scores).sum())
                 bounds = np.cumsum([0] + [len(cols[t]) for t in targets])
@@ -296,12 +315,14 @@ class PairwiseMapping(BaseEstimator):
                     f"{n_undefined} unit scores were undefined (constant units among the "
                     f"scoring stimuli) and were excluded from the {self.aggregate}s.",
                     ConstantUnitWarning, stacklevel=2)
-        self._cache = (X, M)
+        # the scorers of one GridSearchCV evaluation share the matrix: keep the inputs
+        # themselves (not their ids, which can be reused) to recognise them
+        self._cache = (key, M)
         return M.copy()
 
-    def similarity_matrix(self, X):
+    def similarity_matrix(self, X, y=None):
         """Symmetrised similarity ``(sim + simᵀ) / 2`` on new stimuli (diagonal NaN)."""
-        M = self.score_matrix(X)
+        M = self.score_matrix(X, y)
         return (M + M.T) / 2
 
     def score(self, X, y=None):
@@ -311,8 +332,8 @@ class PairwiseMapping(BaseEstimator):
         ----------
         X : array-like or DataFrame of shape (n_stimuli, n_units_total)
             Responses to stimuli not used in ``fit``.
-        y : None
-            Ignored.
+        y : array-like of shape (n_stimuli, n_units_total), default=None
+            Target responses when ``fit`` was given some.
 
         Returns
         -------
@@ -325,21 +346,22 @@ class PairwiseMapping(BaseEstimator):
         if np.unique(areas).size < 2 or np.unique(areas).size >= len(areas):
             raise ValueError("The silhouette needs at least 2 areas and at least one area "
                              f"with 2 profiles; got areas {list(areas)}.")
-        return silhouette_score(self.dissimilarity_matrix(X), areas, metric="precomputed")
+        return silhouette_score(self.dissimilarity_matrix(X, y), areas,
+                                metric="precomputed")
 
-    def dissimilarity_matrix(self, X):
+    def dissimilarity_matrix(self, X, y=None):
         """``D = 1 − (sim + simᵀ)/2`` with zero diagonal, clipped at 0 (rounding)."""
-        D = 1.0 - self.similarity_matrix(X)
+        D = 1.0 - self.similarity_matrix(X, y)
         np.fill_diagonal(D, 0.0)
         if np.isnan(D).any():
             raise ValueError("Some profile pairs have no defined score (all their units "
                              "are constant on these stimuli); the silhouette is undefined.")
         return np.maximum(D, 0.0)
 
-    def predictivity(self, X):
+    def predictivity(self, X, y=None):
         """Same-area predictivity: mean ``sim(s → t)`` over pairs of the same area and
-        different subjects, on new stimuli."""
-        M = self.score_matrix(X)
+        different subjects, on new stimuli (``y``: target responses, as in ``fit``)."""
+        M = self.score_matrix(X, y)
         same = ((self.profile_areas_[:, None] == self.profile_areas_[None, :])
                 & (self.profile_subjects_[:, None] != self.profile_subjects_[None, :]))
         if not same.any():

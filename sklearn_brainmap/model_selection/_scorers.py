@@ -15,14 +15,14 @@ def silhouette_scorer(estimator, X, y=None):
         Fitted on the training stimuli.
     X : array-like of shape (n_stimuli, n_units_total)
         The population's responses to held-out stimuli.
-    y : None
-        Ignored.
+    y : array-like of shape (n_stimuli, n_units_total), default=None
+        Target responses when the mapping was fitted with some.
 
     Returns
     -------
     float
     """
-    return float(estimator.score(X))
+    return float(estimator.score(X, y))
 
 
 def predictivity_scorer(estimator, X, y=None):
@@ -35,11 +35,11 @@ def predictivity_scorer(estimator, X, y=None):
     ----------
     estimator : PairwiseMapping
     X : array-like of shape (n_stimuli, n_units_total)
-    y : None
-        Ignored.
+    y : array-like of shape (n_stimuli, n_units_total), default=None
+        Target responses when the mapping was fitted with some.
 
     Returns
     -------
     float
     """
-    return float(estimator.predictivity(X))
+    return float(estimator.predictivity(X, y))

@@ -211,3 +211,21 @@ def test_bad_input():
                                areas=np.full(X.shape[1], "A")).fit(X)
     with pytest.raises(ValueError, match="at least 2 areas"):
         one_area.score(X)
+
+
+def test_sources_and_targets_from_different_recordings():
+    # e.g. pre-activation sources mapped to post-activation targets
+    X, subjects, areas = mixed_population(seed=4)
+    Y = np.maximum(X, 0)
+    mapping = PairwiseMapping(Ridge(alpha=ALPHAS, cv=None), subjects=subjects,
+                              areas=areas).fit(X[:90], Y[:90])
+    M = mapping.score_matrix(X[90:], Y[90:])
+    cols = mapping._columns
+    model = Ridge(alpha=ALPHAS, cv=None).fit(X[:90][:, cols[0]], Y[:90][:, cols[4]])
+    pred = model.predict(X[90:, cols[0]])
+    y = Y[90:, cols[4]]
+    r2 = 1 - ((y - pred) ** 2).sum(0) / ((y - y.mean(0)) ** 2).sum(0)
+    assert M[0, 4] == pytest.approx(np.median(r2), rel=1e-10)
+    assert not np.allclose(M, mapping.score_matrix(X[90:]), equal_nan=True)
+    with pytest.raises(ValueError, match="stimuli"):
+        mapping.score_matrix(X[90:], Y[80:])
