@@ -3,57 +3,92 @@
 import argparse
 import sys
 import time
+from pathlib import Path
 
-import numpy as np
+
+def _positive_int(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
 
 
-def _demo_data(random_state):
-    """Two random one-layer ReLU 'systems' viewing scikit-learn's digits.
+def _gain(text):
+    if text.lower() in ("none", "inf"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
 
-    The source is a model layer, the target a noisy 'neural' population whose units are
-    driven by a different random projection of the same images: a mapping must learn
-    the relation between the two codes.
-    """
-    from sklearn.datasets import load_digits
 
-    rng = np.random.default_rng(random_state)
-    images = load_digits().data / 16.0
-    images -= images.mean(0)
-    source = np.maximum(images @ rng.standard_normal((64, 200)), 0)
-    drive = np.maximum(images @ rng.standard_normal((64, 60)), 0)
-    target = rng.poisson(2.0 * drive) / 2.0
-    return source, target
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="brainmap",
+        description=(
+            "Compare transform classes (mappings between representations) on a simulated "
+            "population of networks trained from different seeds: same-area "
+            "predictivity and specificity (silhouette of areas), for pre- and "
+            "post-activation responses, with cross-validation over stimuli. Prints a "
+            "table and writes results.csv, results.json and comparison.png."))
+    parser.add_argument("--subjects", type=_positive_int(2), default=5,
+                        help="networks (training seeds) in the population (default 5)")
+    parser.add_argument("--neurons", type=_positive_int(2), default=50,
+                        help="recorded units per subject and area (default 50)")
+    parser.add_argument("--activation", choices=["relu", "softplus", "both"],
+                        default="both", help="network activation (default both)")
+    parser.add_argument("--noise-gain", type=_gain, default=20.0,
+                        help="noise gain: variance = mean / gain; 'none' for noise-free "
+                             "(default 20)")
+    parser.add_argument("--folds", type=_positive_int(2), default=5,
+                        help="cross-validation folds over stimuli (default 5)")
+    parser.add_argument("--n-jobs", type=int, default=None,
+                        help="parallel jobs over source profiles (joblib; -1 = all cores)")
+    parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--output", type=Path, default=Path("brainmap_output"),
+                        help="folder for results.csv, results.json and comparison.png "
+                             "(default ./brainmap_output)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small population and short training, for a smoke test")
+    return parser
 
 
 def main(argv=None):
-    """Fit each transform class on a built-in example and print cross-validated scores."""
-    parser = argparse.ArgumentParser(
-        prog="brainmap",
-        description="Compare transform classes (mappings between representations) on a "
-                    "built-in example and print their cross-validated predictivity.")
-    parser.add_argument("--folds", type=int, default=5,
-                        help="number of cross-validation folds (default 5)")
-    parser.add_argument("--random-state", type=int, default=0)
+    """Run the comparison and write its outputs; returns the exit status."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    if args.folds < 2:
-        parser.error(f"--folds must be at least 2, got {args.folds}")
+    if args.output.exists() and not args.output.is_dir():
+        parser.error(f"--output {args.output} exists and is not a folder")
 
-    from sklearn.model_selection import KFold, cross_val_predict
-    from sklearn.metrics import r2_score
+    from ._job import format_table, run_comparison, write_figure, write_tables
 
-    from . import OneToOne, Ridge
-
-    X, Y = _demo_data(args.random_state)
-    cv = KFold(args.folds, shuffle=True, random_state=args.random_state)
-    print(f"Built-in example: {X.shape[0]} digit images, {X.shape[1]} model units -> "
-          f"{Y.shape[1]} noisy 'neurons'; {args.folds}-fold cross-validation.\n")
-    print(f"{'transform class':<16} {'median R2':>10} {'mean R2':>9} {'time (s)':>9}")
-    for name, estimator in [("Ridge", Ridge()), ("OneToOne", OneToOne())]:
-        start = time.perf_counter()
-        pred = cross_val_predict(estimator, X, Y, cv=cv)
-        r2 = r2_score(Y, pred, multioutput="raw_values")
-        print(f"{name:<16} {np.median(r2):>10.3f} {np.mean(r2):>9.3f} "
-              f"{time.perf_counter() - start:>9.2f}")
+    start = time.perf_counter()
+    activations = ("relu", "softplus") if args.activation == "both" else (args.activation,)
+    population_kwargs = {}
+    if args.quick:
+        population_kwargs = dict(hidden=(48, 48), n_stimuli=200, n_epochs=10)
+    neurons = min(args.neurons, 20) if args.quick else args.neurons
+    results, _, labels = run_comparison(
+        activations=activations, n_subjects=args.subjects, n_neurons=neurons,
+        noise_gain=args.noise_gain, n_folds=args.folds, n_jobs=args.n_jobs,
+        random_state=args.random_state, population_kwargs=population_kwargs)
+    elapsed = time.perf_counter() - start
+    print()
+    print(format_table(results))
+    args.output.mkdir(parents=True, exist_ok=True)
+    meta = {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "wall_time_s": round(elapsed, 1)}
+    paths = [*write_tables(results, args.output, meta),
+             write_figure(results, labels, args.output)]
+    print(f"\nWrote {', '.join(str(p) for p in paths if p)} in {elapsed:.0f} s.")
     return 0
 
 

@@ -1,19 +1,62 @@
+import csv
+import json
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 from sklearn_brainmap._cli import main
+from sklearn_brainmap._job import classical_mds
 
 
-def test_main_job_prints_scores(capsys):
-    assert main(["--folds", "3"]) == 0
-    out = capsys.readouterr().out
-    assert "Ridge" in out and "OneToOne" in out
-    ridge_line = next(line for line in out.splitlines() if line.startswith("Ridge"))
-    assert 0.0 < float(ridge_line.split()[1]) <= 1.0
+def test_main_job_end_to_end_writes_what_it_promises(tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(["--quick", "--subjects", "3", "--folds", "2", "--activation", "relu",
+                   "--output", str(out)])
+    assert status == 0
+    printed = capsys.readouterr()
+    assert "transform class" in printed.out and "Ridge" in printed.out
+    assert "[1/" in printed.err  # progress
+    with open(out / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    names = {(r["responses"], r["transform_class"]) for r in rows}
+    assert {("pre", "Ridge"), ("post", "Ridge"), ("post", "OneToOne")} <= names
+    for row in rows:
+        assert -1 <= float(row["silhouette"]) <= 1
+    data = json.loads((out / "results.json").read_text())
+    assert data["settings"]["folds"] == 2
+    assert all(len(r["silhouette_folds"]) == 2 for r in data["results"])
+    ridge = next(r for r in data["results"] if r["transform_class"] == "Ridge")
+    assert 0 < ridge["predictivity"] <= 1
+    assert (out / "comparison.png").stat().st_size > 10_000
 
 
-def test_bad_option_exits_nonzero_with_message():
-    result = subprocess.run([sys.executable, "-m", "sklearn_brainmap", "--folds", "1"],
+@pytest.mark.parametrize("args, message", [
+    (["--folds", "1"], "must be at least 2"),
+    (["--noise-gain", "-3"], "must be positive"),
+    (["--subjects", "x"], "expected an integer"),
+    (["--activation", "tanh"], "invalid choice"),
+])
+def test_bad_options_exit_nonzero_with_a_message(args, message):
+    result = subprocess.run([sys.executable, "-m", "sklearn_brainmap", *args],
                             capture_output=True, text=True)
-    assert result.returncode != 0
-    assert "--folds must be at least 2" in result.stderr
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_output_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    with pytest.raises(SystemExit) as info:
+        main(["--quick", "--output", str(target)])
+    assert info.value.code == 2
+
+
+def test_classical_mds_recovers_euclidean_configuration():
+    rng = np.random.default_rng(0)
+    points = rng.standard_normal((12, 2))
+    D = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    xy = classical_mds(D)
+    D2 = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
+    np.testing.assert_allclose(D2, D, atol=1e-10)

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ..utils import blas_threads_for
 from ._mlp import accuracy, forward, train_mlp
 
 
@@ -135,8 +136,10 @@ def make_model_population(n_subjects=5, *, hidden=(128, 128, 128), n_neurons=50,
     pre, post, pre_clean, post_clean = [], [], [], []
     subjects, areas, units, acc = [], [], [], []
     for subject, seed in enumerate(rng.spawn(n_subjects)):
-        params = train_mlp(X_all[train_idx] - mean, y_all[train_idx], hidden, activation,
-                           seed, n_epochs=n_epochs)
+        # minibatch products are tiny: BLAS threads would only add synchronisation
+        with blas_threads_for(0):
+            params = train_mlp(X_all[train_idx] - mean, y_all[train_idx], hidden,
+                               activation, seed, n_epochs=n_epochs)
         acc.append(accuracy(params, stimuli - mean, target, activation))
         _, layers = forward(params, stimuli - mean, activation)
         for area, (z, h) in enumerate(layers):

@@ -12,8 +12,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import (ConstantUnitWarning, columnwise_pearson, columnwise_r2,
-                     constant_columns, warn_constant)
+from ..utils import (ConstantUnitWarning, blas_threads_for, columnwise_pearson,
+                     columnwise_r2, constant_columns, warn_constant)
 
 _UNIT_SCORES = {"r2": columnwise_r2, "pearson": columnwise_pearson}
 
@@ -51,10 +51,12 @@ def _fit_one(estimator, X, Y):
 def _fit_source(estimator, X, Y, source_cols, target_groups, separable):
     """Fit the mappings of one source profile: one multi-output fit, or one per pair."""
     X_s = X[:, source_cols]
-    if separable:
-        targets = np.concatenate(target_groups)
-        return _fit_one(clone(estimator), X_s, Y[:, targets])
-    return [_fit_one(clone(estimator), X_s, Y[:, cols]) for cols in target_groups]
+    n_targets = sum(len(cols) for cols in target_groups)
+    with blas_threads_for(2.0 * X.shape[0] * len(source_cols) * n_targets):
+        if separable:
+            targets = np.concatenate(target_groups)
+            return _fit_one(clone(estimator), X_s, Y[:, targets])
+        return [_fit_one(clone(estimator), X_s, Y[:, cols]) for cols in target_groups]
 
 
 class PairwiseMapping(BaseEstimator):
@@ -294,31 +296,38 @@ class PairwiseMapping(BaseEstimator):
                 for t in range(s + 1, n):
                     M[s, t] = M[t, s] = self.estimator(X[:, cols[s]], Y[:, cols[t]])
         else:
-            unit_score = _UNIT_SCORES[self.scoring]
-            n_undefined = 0
-            for s, fitted in enumerate(self.estimators_):
-                targets = [t for t in range(n) if t != s]
-                X_s = X[:, cols[s]]
-                if isinstance(fitted, list):
-                    pred = np.hstack([np.reshape(f.predict(X_s), (X.shape[0], -1))
-                                      for f in fitted])
-                else:
-                    pred = np.reshape(fitted.predict(X_s), (X.shape[0], -1))
-                true = Y[:, np.concatenate([cols[t] for t in targets])]
-                scores = unit_score(true, pred)
-                n_undefined += int(np.isnan(scores).sum())
-                bounds = np.cumsum([0] + [len(cols[t]) for t in targets])
-                for t, lo, hi in zip(targets, bounds[:-1], bounds[1:]):
-                    M[s, t] = self._aggregate(scores[lo:hi])
-            if n_undefined:
-                warnings.warn(
-                    f"{n_undefined} unit scores were undefined (constant units among the "
-                    f"scoring stimuli) and were excluded from the {self.aggregate}s.",
-                    ConstantUnitWarning, stacklevel=2)
+            with blas_threads_for(2.0 * X.shape[0] * X.shape[1] ** 2 / n):
+                self._score_mappings(X, Y, M)
         # the scorers of one GridSearchCV evaluation share the matrix: keep the inputs
         # themselves (not their ids, which can be reused) to recognise them
         self._cache = (key, M)
         return M.copy()
+
+    def _score_mappings(self, X, Y, M):
+        """Fill ``M[s, t]`` with the aggregated held-out unit scores of ``s → t``."""
+        n = len(self.profiles_)
+        cols = self._columns
+        unit_score = _UNIT_SCORES[self.scoring]
+        n_undefined = 0
+        for s, fitted in enumerate(self.estimators_):
+            targets = [t for t in range(n) if t != s]
+            X_s = X[:, cols[s]]
+            if isinstance(fitted, list):
+                pred = np.hstack([np.reshape(f.predict(X_s), (X.shape[0], -1))
+                                  for f in fitted])
+            else:
+                pred = np.reshape(fitted.predict(X_s), (X.shape[0], -1))
+            true = Y[:, np.concatenate([cols[t] for t in targets])]
+            scores = unit_score(true, pred)
+            n_undefined += int(np.isnan(scores).sum())
+            bounds = np.cumsum([0] + [len(cols[t]) for t in targets])
+            for t, lo, hi in zip(targets, bounds[:-1], bounds[1:]):
+                M[s, t] = self._aggregate(scores[lo:hi])
+        if n_undefined:
+            warnings.warn(
+                f"{n_undefined} unit scores were undefined (constant units among the "
+                f"scoring stimuli) and were excluded from the {self.aggregate}s.",
+                ConstantUnitWarning, stacklevel=3)
 
     def similarity_matrix(self, X, y=None):
         """Symmetrised similarity ``(sim + simᵀ) / 2`` on new stimuli (diagonal NaN)."""

@@ -1,0 +1,262 @@
+"""The main job: compare transform classes on a simulated population (the papers' test).
+
+For each activation (ReLU, softplus) a population of networks trained from different
+seeds is simulated (:func:`~sklearn_brainmap.datasets.make_model_population`); for pre-
+and post-activation responses every transform class is fitted between every pair of
+profiles with :class:`~sklearn_brainmap.model_selection.PairwiseMapping` on training
+stimuli, and scored on held-out stimuli (K-fold over stimuli) for same-area
+predictivity and specificity (silhouette).
+"""
+
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.model_selection import KFold
+
+from .model_selection import PairwiseMapping, predictivity_scorer, silhouette_scorer
+from .utils import ConstantUnitWarning
+
+
+@dataclass
+class Candidate:
+    """A transform class in the comparison.
+
+    ``source`` is which recording the sources come from (``"same"`` as the targets, or
+    ``"pre"``); ``responses`` the target recordings it applies to; ``specificity_only``
+    marks similarity measures without predictions (RSA).
+    """
+
+    name: str
+    make: object
+    source: str = "same"
+    responses: tuple = ("pre", "post")
+    specificity_only: bool = False
+
+
+def default_candidates():
+    """The transform classes of the IATC comparison, in the papers' order."""
+    from . import OneToOne, Ridge
+
+    out = [Candidate("Ridge", Ridge)]
+    import sklearn_brainmap as bm
+    if hasattr(bm, "LogisticRidge"):
+        out.append(Candidate("LogisticRidge", bm.LogisticRidge))
+    if hasattr(bm, "LinearNonlinear"):
+        # a Poisson GLM needs non-negative targets: post-activation only
+        out.append(Candidate("LinearNonlinear", bm.LinearNonlinear, responses=("post",)))
+    if hasattr(bm, "LinearSoftplus"):
+        out.append(Candidate("LinearSoftplus", bm.LinearSoftplus))
+        out.append(Candidate("Pre Linear Softplus", bm.LinearSoftplus, source="pre",
+                             responses=("post",)))
+    if hasattr(bm, "SoftMatching"):
+        out.append(Candidate("SoftMatching", bm.SoftMatching))
+    out.append(Candidate("OneToOne", OneToOne))
+    try:
+        from .metrics import rsa_score
+        out.append(Candidate("RSA", lambda: rsa_score, specificity_only=True))
+    except ImportError:
+        pass
+    return out
+
+
+@dataclass
+class Result:
+    """Scores of one transform class on one recording, over the folds."""
+
+    activation: str
+    responses: str
+    name: str
+    predictivity: list = field(default_factory=list)
+    silhouette: list = field(default_factory=list)
+    seconds: float = 0.0
+    mean_matrix: object = None
+
+    def row(self):
+        def stats(values):
+            if not values:
+                return None, None
+            return float(np.mean(values)), float(np.std(values))
+        pred, pred_sd = stats(self.predictivity)
+        sil, sil_sd = stats(self.silhouette)
+        return {"activation": self.activation, "responses": self.responses,
+                "transform_class": self.name, "predictivity": pred,
+                "predictivity_sd": pred_sd, "silhouette": sil, "silhouette_sd": sil_sd,
+                "seconds": round(self.seconds, 2)}
+
+
+def evaluate(candidate, X, Y, subjects, areas, folds, n_jobs):
+    """Cross-validated predictivity and silhouette of one candidate (one PairwiseMapping
+    per fold; both scores from the same held-out score matrix)."""
+    mapping = PairwiseMapping(candidate.make(), subjects=subjects, areas=areas,
+                              n_jobs=n_jobs)
+    matrices, preds, sils = [], [], []
+    with warnings.catch_warnings():
+        # dead or silent units are expected in small simulated populations
+        warnings.simplefilter("ignore", ConstantUnitWarning)
+        for train, test in folds:
+            y_train = None if Y is X else Y[train]
+            y_test = None if Y is X else Y[test]
+            mapping.fit(X[train], y_train)
+            matrices.append(mapping.score_matrix(X[test], y_test))
+            sils.append(silhouette_scorer(mapping, X[test], y_test))
+            if not candidate.specificity_only:
+                preds.append(predictivity_scorer(mapping, X[test], y_test))
+    return preds, sils, np.mean(matrices, axis=0), mapping
+
+
+def run_comparison(*, activations=("relu", "softplus"), n_subjects=5, n_neurons=50,
+                   noise_gain=20.0, n_folds=5, n_jobs=None, random_state=0,
+                   population_kwargs=None, candidates=None, log=None):
+    """Run the comparison; returns (results, populations, profile labels)."""
+    from .datasets import make_model_population
+
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    candidates = candidates or default_candidates()
+    results, populations, labels = [], {}, {}
+    plan = [(a, r, c) for a in activations for r in ("pre", "post")
+            for c in candidates if r in c.responses]
+    step = 0
+    for activation in activations:
+        start = time.perf_counter()
+        pop = make_model_population(n_subjects, n_neurons=n_neurons, activation=activation,
+                                    noise_gain=noise_gain, random_state=random_state,
+                                    **(population_kwargs or {}))
+        populations[activation] = pop
+        log(f"population ({activation}): {pop.DESCR} accuracy "
+            f"{pop.accuracy.mean():.3f}; {time.perf_counter() - start:.1f} s")
+        folds = list(KFold(n_folds, shuffle=True, random_state=random_state)
+                     .split(pop.post))
+        for responses in ("pre", "post"):
+            for candidate in candidates:
+                if responses not in candidate.responses:
+                    continue
+                step += 1
+                Y = pop[responses]
+                X = pop[candidate.source] if candidate.source != "same" else Y
+                start = time.perf_counter()
+                preds, sils, matrix, mapping = evaluate(candidate, X, Y, pop.subjects,
+                                                        pop.areas, folds, n_jobs)
+                result = Result(activation, responses, candidate.name, preds, sils,
+                                time.perf_counter() - start, matrix)
+                labels[activation] = (mapping.profile_subjects_, mapping.profile_areas_)
+                results.append(result)
+                row = result.row()
+                pred = "   —  " if row["predictivity"] is None else \
+                    f"{row['predictivity']:.3f}"
+                log(f"[{step}/{len(plan)}] {activation:<8} {responses:<4} "
+                    f"{candidate.name:<20} predictivity {pred}  silhouette "
+                    f"{row['silhouette']:.3f}  ({result.seconds:.1f} s)")
+    return results, populations, labels
+
+
+def format_table(results):
+    """A plain-text table of the results, one line per (activation, responses, class)."""
+    head = (f"{'activation':<10} {'responses':<9} {'transform class':<20} "
+            f"{'predictivity':>14} {'silhouette':>15} {'time (s)':>9}")
+    lines = [head, "-" * len(head)]
+    for res in results:
+        row = res.row()
+        pred = "—" if row["predictivity"] is None else \
+            f"{row['predictivity']:.3f} ± {row['predictivity_sd']:.3f}"
+        sil = f"{row['silhouette']:.3f} ± {row['silhouette_sd']:.3f}"
+        lines.append(f"{row['activation']:<10} {row['responses']:<9} "
+                     f"{row['transform_class']:<20} {pred:>14} {sil:>15} "
+                     f"{row['seconds']:>9.1f}")
+    return "\n".join(lines)
+
+
+def classical_mds(D, n_components=2):
+    """Classical (Torgerson) multidimensional scaling of a dissimilarity matrix.
+
+    ``B = −½ J D² J`` with ``J = I − 11ᵀ/n``; the embedding is the top eigenvectors of
+    ``B`` scaled by the square roots of their (non-negative) eigenvalues. Deterministic,
+    unlike the iterative SMACOF of :class:`sklearn.manifold.MDS`.
+    """
+    n = D.shape[0]
+    J = np.eye(n) - 1.0 / n
+    B = -0.5 * J @ (D**2) @ J
+    values, vectors = np.linalg.eigh(B)
+    order = np.argsort(values)[::-1][:n_components]
+    return vectors[:, order] * np.sqrt(np.maximum(values[order], 0.0))
+
+
+def write_tables(results, directory, meta):
+    """Write ``results.csv`` and ``results.json`` (with per-fold scores and the run's
+    settings) into ``directory``; return their paths."""
+    import csv
+    import json
+
+    rows = [res.row() for res in results]
+    csv_path = directory / "results.csv"
+    with open(csv_path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    json_path = directory / "results.json"
+    detail = [{**row, "predictivity_folds": res.predictivity,
+               "silhouette_folds": res.silhouette} for row, res in zip(rows, results)]
+    json_path.write_text(json.dumps({"settings": meta, "results": detail}, indent=2))
+    return csv_path, json_path
+
+
+def write_figure(results, labels, directory):
+    """Bar charts of predictivity and silhouette per class, and an MDS embedding of the
+    profiles (Ridge, post-activation) coloured by area, one row per activation.
+
+    Returns the path, or None (with a message) when matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no figure (pip install 'sklearn_brainmap[plot]')",
+              file=sys.stderr)
+        return None
+    activations = list(dict.fromkeys(r.activation for r in results))
+    fig, axes = plt.subplots(len(activations), 3, figsize=(16, 4.5 * len(activations)),
+                             squeeze=False)
+    for row, activation in zip(axes, activations):
+        mine = [r for r in results if r.activation == activation]
+        names = list(dict.fromkeys(r.name for r in mine))
+        for ax, metric in zip(row[:2], ("predictivity", "silhouette")):
+            for k, responses in enumerate(("pre", "post")):
+                values = []
+                for name in names:
+                    match = [getattr(r, metric) for r in mine
+                             if r.name == name and r.responses == responses]
+                    values.append(np.mean(match[0]) if match and match[0] else np.nan)
+                ax.bar(np.arange(len(names)) + (k - 0.5) * 0.4, values, width=0.4,
+                       label=f"{responses}-activation targets")
+            ax.set_xticks(np.arange(len(names)), names, rotation=35, ha="right")
+            ax.set_ylabel("same-area predictivity (median R²)" if metric == "predictivity"
+                          else "silhouette (areas)")
+            ax.set_title(f"{activation}: {metric}")
+            ax.axhline(0, color="k", lw=0.5)
+            ax.legend(fontsize=8)
+        ridge = [r for r in mine if r.name == "Ridge" and r.responses == "post"]
+        ax = row[2]
+        if ridge:
+            S = (ridge[0].mean_matrix + ridge[0].mean_matrix.T) / 2
+            D = np.maximum(1 - S, 0)
+            np.fill_diagonal(D, 0)
+            xy = classical_mds(D)
+            subjects, areas = labels[activation]
+            for area in np.unique(areas):
+                pick = areas == area
+                ax.scatter(xy[pick, 0], xy[pick, 1], label=str(area), s=40)
+                for (x, y), s in zip(xy[pick], subjects[pick]):
+                    ax.annotate(str(s), (x, y), fontsize=7, xytext=(3, 3),
+                                textcoords="offset points")
+            ax.legend(title="area", fontsize=8)
+        ax.set_title(f"{activation}: MDS of profiles (Ridge, 1 − R²), labels = subject")
+        ax.set_xlabel("MDS 1")
+        ax.set_ylabel("MDS 2")
+    fig.tight_layout()
+    path = directory / "comparison.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
