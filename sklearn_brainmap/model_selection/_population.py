@@ -1,0 +1,193 @@
+"""Population helpers: pooled N−1 sources, cross-animal ceilings, model↔brain scores."""
+
+import itertools
+
+import numpy as np
+from sklearn.utils import Bunch
+from sklearn.utils.validation import check_array
+
+from ..utils import check_same_stimuli
+from ._validation import aggregate_units, cross_val_unit_scores
+
+
+def _labels(X, subjects, areas):
+    subjects, areas = np.asarray(subjects), np.asarray(areas)
+    for name, labels in (("subjects", subjects), ("areas", areas)):
+        if labels.shape != (X.shape[1],):
+            raise ValueError(f"{name} must have one label per column of X "
+                             f"({X.shape[1]}), got shape {labels.shape}.")
+    return subjects, areas
+
+
+def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
+                         aggregate="median"):
+    """Score each subject's area from the pooled units of all other subjects (N−1 pooling).
+
+    With few neurons per subject (real recordings), the source for subject ``k`` in
+    area ``a`` is the concatenation of the units of area ``a`` of every other subject;
+    the mapping predicts subject ``k``'s units on held-out stimuli.
+
+    Parameters
+    ----------
+    estimator : regressor
+        The transform class (a clone is fitted per fold and per target profile).
+    X : array-like of shape (n_stimuli, n_units_total)
+    subjects, areas : array-like of shape (n_units_total,)
+    cv : int, splitter or iterable, default=5
+    scoring : {"r2", "pearson"}, default="r2"
+    aggregate : {"median", "mean"}, default="median"
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        - ``profiles``: list of (subject, area) with at least one other subject.
+        - ``scores``: ndarray (n_profiles,), the aggregated unit scores of each profile.
+        - ``unit_scores``: ndarray (n_units_total,), the cross-validated score of each
+          unit (NaN for units of areas recorded in a single subject, and for
+          undefined scores).
+
+    References
+    ----------
+    Thobani et al., *Predictivity and specificity for model-brain alignment methods*
+    (pooling N−1 subjects as the source).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap import Ridge
+    >>> from sklearn_brainmap.model_selection import pooled_source_scores
+    >>> rng = np.random.default_rng(0)
+    >>> latent = rng.standard_normal((100, 3))
+    >>> X = np.hstack([latent @ rng.standard_normal((3, 5)) for _ in range(3)])
+    >>> result = pooled_source_scores(Ridge(cv=None), X, np.repeat([0, 1, 2], 5),
+    ...                               np.repeat(["V1"] * 3, 5))
+    >>> np.round(result.scores, 3)
+    array([1., 1., 1.])
+    """
+    X = check_array(X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+    subjects, areas = _labels(X, subjects, areas)
+    unit_scores = np.full(X.shape[1], np.nan)
+    profiles, scores = [], []
+    for area in dict.fromkeys(areas.tolist()):
+        in_area = areas == area
+        for subject in dict.fromkeys(subjects[in_area].tolist()):
+            target = in_area & (subjects == subject)
+            source = in_area & (subjects != subject)
+            if not source.any():
+                continue
+            unit_scores[target] = cross_val_unit_scores(
+                estimator, X[:, source], X[:, target], cv=cv, scoring=scoring)
+            profiles.append((subject, area))
+            scores.append(aggregate_units(unit_scores[target], aggregate))
+    if not profiles:
+        raise ValueError("No area is recorded in more than one subject: nothing to pool.")
+    return Bunch(profiles=profiles, scores=np.array(scores), unit_scores=unit_scores)
+
+
+def cross_animal_ceiling(estimator, X, subjects, areas, *, cv=5, scoring="r2",
+                         aggregate="median"):
+    """The same-area inter-subject score of each area under a transform class.
+
+    How well one animal's area is predicted from the pooled other animals (see
+    :func:`pooled_source_scores`), averaged over subjects: the ceiling a model of
+    that area can be expected to reach under the same transform class.
+
+    Returns
+    -------
+    ceiling : dict
+        ``{area: mean over subjects of the pooled score}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap import Ridge
+    >>> from sklearn_brainmap.model_selection import cross_animal_ceiling
+    >>> rng = np.random.default_rng(0)
+    >>> latent = rng.standard_normal((100, 3))
+    >>> X = np.hstack([latent @ rng.standard_normal((3, 5)) for _ in range(2)])
+    >>> ceiling = cross_animal_ceiling(Ridge(cv=None), X, np.repeat([0, 1], 5),
+    ...                                np.repeat(["IT", "IT"], 5))
+    >>> round(ceiling["IT"], 3)
+    1.0
+    """
+    pooled = pooled_source_scores(estimator, X, subjects, areas, cv=cv, scoring=scoring,
+                                  aggregate=aggregate)
+    out = {}
+    for (_, area), score in zip(pooled.profiles, pooled.scores):
+        out.setdefault(area, []).append(score)
+    return {area: float(np.nanmean(values)) for area, values in out.items()}
+
+
+def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
+                       aggregate="median"):
+    """Cross-validated mapping scores in both directions between a model and a brain area.
+
+    ``model → brain`` predicts the recorded units from the model's units; ``brain →
+    model`` predicts the model's units from the recordings. Flexible transform classes
+    detect response patterns that exist only in the model only in the second direction
+    (Thobani et al.), so both are reported, with their mean.
+
+    Parameters
+    ----------
+    estimator : regressor
+    model : array-like of shape (n_stimuli, n_model_units)
+    brain : array-like of shape (n_stimuli, n_neurons)
+    cv, scoring, aggregate :
+        As in :func:`pooled_source_scores`.
+
+    Returns
+    -------
+    scores : dict
+        ``{"model_to_brain": float, "brain_to_model": float, "both": float}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap import Ridge
+    >>> from sklearn_brainmap.model_selection import model_brain_scores
+    >>> rng = np.random.default_rng(0)
+    >>> brain = rng.standard_normal((120, 4))
+    >>> model = np.hstack([brain, rng.standard_normal((120, 4))])  # extra model units
+    >>> s = model_brain_scores(Ridge(cv=None), model, brain)
+    >>> bool(s["model_to_brain"] > 0.9 and s["brain_to_model"] < 0.5)
+    True
+    """
+    model = check_array(model, dtype=[np.float64, np.float32], input_name="model")
+    brain = check_array(brain, dtype=[np.float64, np.float32], input_name="brain")
+    check_same_stimuli(model, brain, ("model", "brain"))
+    forward = aggregate_units(cross_val_unit_scores(estimator, model, brain, cv=cv,
+                                                    scoring=scoring), aggregate)
+    backward = aggregate_units(cross_val_unit_scores(estimator, brain, model, cv=cv,
+                                                     scoring=scoring), aggregate)
+    return {"model_to_brain": forward, "brain_to_model": backward,
+            "both": (forward + backward) / 2}
+
+
+def model_separability(scores):
+    """How well a brain area's scores tell candidate models apart.
+
+    The mean absolute difference between the scores of every pair of candidate models,
+    ``(2 / (M(M − 1))) Σ_{m < m'} |s_m − s_m'|`` (Thobani et al.): zero when a
+    comparison method scores all candidates alike.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_models,) or dict
+        One score per candidate model (e.g. a value of :func:`model_brain_scores`).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.model_selection import model_separability
+    >>> round(model_separability({"resnet": 0.6, "alexnet": 0.5, "vgg": 0.3}), 6)
+    0.2
+    """
+    values = np.asarray(list(scores.values()) if isinstance(scores, dict) else scores,
+                        dtype=float).ravel()
+    if values.size < 2:
+        raise ValueError(f"model_separability needs at least 2 models, got {values.size}.")
+    pairs = [abs(a - b) for a, b in itertools.combinations(values, 2)]
+    return float(np.mean(pairs))

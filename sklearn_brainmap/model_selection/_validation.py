@@ -1,0 +1,69 @@
+"""Cross-validated scores per target unit, the building block of the population helpers."""
+
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import check_cv
+from sklearn.utils.validation import check_array
+
+from ..utils import ConstantUnitWarning, check_same_stimuli, columnwise_pearson, columnwise_r2
+
+UNIT_SCORES = {"r2": columnwise_r2, "pearson": columnwise_pearson}
+
+
+def aggregate_units(scores, aggregate):
+    """Median or mean of unit scores, NaN (undefined) units excluded; NaN if none left."""
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0 or np.all(np.isnan(scores)):
+        return np.nan
+    return float(np.nanmedian(scores) if aggregate == "median" else np.nanmean(scores))
+
+
+def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=None,
+                          random_state=None):
+    """Held-out score of every target unit, averaged over the folds of ``cv``.
+
+    Parameters
+    ----------
+    estimator : regressor
+        Fitted on each training fold (a clone), multi-output.
+    X : array-like of shape (n_stimuli, n_source_units)
+    Y : array-like of shape (n_stimuli, n_target_units)
+    cv : int, splitter or iterable, default=5
+        Folds over stimuli; an int is an unshuffled :class:`~sklearn.model_selection.KFold`.
+    scoring : {"r2", "pearson"}, default="r2"
+    train_size : int, optional
+        Fit on a random subset of this many training stimuli of each fold (the test
+        fold is unchanged), for learning curves over stimuli.
+    random_state : int or None
+        Draws the training subsets.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_target_units,)
+        Mean over folds of each unit's held-out score; NaN where a unit's score is
+        undefined in every fold (a constant unit).
+    """
+    X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+    Y = check_array(Y, dtype=[np.float64, np.float32], input_name="Y", ensure_2d=False)
+    Y = Y.reshape(len(Y), -1)
+    check_same_stimuli(X, Y)
+    unit_score = UNIT_SCORES[scoring]
+    rng = np.random.default_rng(random_state)
+    per_fold = []
+    for train, test in check_cv(cv).split(X, Y):
+        if train_size is not None:
+            if train_size > len(train):
+                raise ValueError(f"train_size={train_size} is larger than the training "
+                                 f"folds ({len(train)} stimuli).")
+            train = rng.choice(train, train_size, replace=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConstantUnitWarning)
+            model = clone(estimator).fit(X[train], Y[train])
+        pred = np.reshape(model.predict(X[test]), (len(test), -1))
+        per_fold.append(unit_score(Y[test], pred))
+    per_fold = np.array(per_fold)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+        return np.nanmean(per_fold, axis=0)
