@@ -1,0 +1,17 @@
+"""Hypothesis strategies and invariance checks for users' own property-based tests."""
+
+from ._invariance import (check_permutation_invariance, check_rotation_invariance,
+                          check_scaling_invariance, check_symmetry,
+                          check_translation_invariance, random_rotation)
+from ._strategies import populations, response_matrices
+
+__all__ = [
+    "check_permutation_invariance",
+    "check_rotation_invariance",
+    "check_scaling_invariance",
+    "check_symmetry",
+    "check_translation_invariance",
+    "populations",
+    "random_rotation",
+    "response_matrices",
+]

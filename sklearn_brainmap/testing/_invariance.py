@@ -1,0 +1,70 @@
+"""Reusable invariance checks for similarity measures of two response matrices.
+
+Each check transforms one input in a way the measure should not notice and raises an
+``AssertionError`` that names the invariance when the value changes by more than
+``rtol``/``atol``. Use them inside your own (property-based) tests.
+"""
+
+import numpy as np
+
+
+def _assert_same(name, measure, before, after, rtol, atol):
+    if not np.isclose(before, after, rtol=rtol, atol=atol):
+        raise AssertionError(f"{getattr(measure, '__name__', measure)} is not invariant to "
+                             f"{name}: {before!r} became {after!r}.")
+
+
+def _rng(random_state):
+    return np.random.default_rng(random_state)
+
+
+def random_rotation(n, random_state=None):
+    """A random orthogonal ``(n, n)`` matrix (QR of a Gaussian matrix, sign-corrected)."""
+    Q, R = np.linalg.qr(_rng(random_state).standard_normal((n, n)))
+    return Q * np.sign(np.diag(R))
+
+
+def check_rotation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7, atol=1e-9):
+    """``measure(X, Y) == measure(X Q, Y)`` for a random orthogonal ``Q``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.testing import check_rotation_invariance
+    >>> def frobenius_gram(X, Y):  # compares the stimulus-by-stimulus Gram matrices
+    ...     return -np.linalg.norm(X @ X.T - Y @ Y.T)
+    >>> rng = np.random.default_rng(0)
+    >>> check_rotation_invariance(frobenius_gram, rng.standard_normal((20, 4)),
+    ...                           rng.standard_normal((20, 3)), random_state=0)
+    """
+    Q = random_rotation(X.shape[1], random_state)
+    _assert_same("an orthogonal transform of X", measure, measure(X, Y), measure(X @ Q, Y),
+                 rtol, atol)
+
+
+def check_scaling_invariance(measure, X, Y, *, factor=3.7, rtol=1e-7, atol=1e-9):
+    """``measure(X, Y) == measure(c X, Y)`` for an isotropic scaling ``c > 0``."""
+    _assert_same("isotropic scaling of X", measure, measure(X, Y), measure(factor * X, Y),
+                 rtol, atol)
+
+
+def check_translation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7,
+                                 atol=1e-9):
+    """``measure(X, Y) == measure(X + 1 bᵀ, Y)`` for a random offset of every unit."""
+    offset = 5 * _rng(random_state).standard_normal(X.shape[1])
+    _assert_same("a translation of X", measure, measure(X, Y), measure(X + offset, Y),
+                 rtol, atol)
+
+
+def check_permutation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7,
+                                 atol=1e-9):
+    """``measure(X, Y) == measure(X[:, π], Y)`` for a random permutation of the units."""
+    perm = _rng(random_state).permutation(X.shape[1])
+    _assert_same("a permutation of X's units", measure, measure(X, Y),
+                 measure(X[:, perm], Y), rtol, atol)
+
+
+def check_symmetry(measure, X, Y, *, rtol=1e-7, atol=1e-9):
+    """``measure(X, Y) == measure(Y, X)``."""
+    _assert_same("swapping its arguments", measure, measure(X, Y), measure(Y, X), rtol,
+                 atol)
