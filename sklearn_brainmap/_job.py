@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 from .model_selection import PairwiseMapping, predictivity_scorer, silhouette_scorer
-from .utils import ConstantUnitWarning
+from .utils import ConstantUnitWarning, classical_mds
 
 
 @dataclass
@@ -166,21 +166,6 @@ def format_table(results):
                      f"{row['transform_class']:<20} {pred:>14} {sil:>15} "
                      f"{row['seconds']:>9.1f}")
     return "\n".join(lines)
-
-
-def classical_mds(D, n_components=2):
-    """Classical (Torgerson) multidimensional scaling of a dissimilarity matrix.
-
-    ``B = −½ J D² J`` with ``J = I − 11ᵀ/n``; the embedding is the top eigenvectors of
-    ``B`` scaled by the square roots of their (non-negative) eigenvalues. Deterministic,
-    unlike the iterative SMACOF of :class:`sklearn.manifold.MDS`.
-    """
-    n = D.shape[0]
-    J = np.eye(n) - 1.0 / n
-    B = -0.5 * J @ (D**2) @ J
-    values, vectors = np.linalg.eigh(B)
-    order = np.argsort(values)[::-1][:n_components]
-    return vectors[:, order] * np.sqrt(np.maximum(values[order], 0.0))
 
 
 def write_tables(results, directory, meta):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_brainmap._cli import main
-from sklearn_brainmap._job import classical_mds
+from sklearn_brainmap.utils import classical_mds
 
 
 def test_main_job_end_to_end_writes_what_it_promises(tmp_path, capsys):

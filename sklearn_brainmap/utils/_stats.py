@@ -78,3 +78,18 @@ def blas_threads_for(flops_per_product):
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
     return threadpool_limits(limits=1, user_api="blas")
+
+
+def classical_mds(D, n_components=2):
+    """Classical (Torgerson) multidimensional scaling of a dissimilarity matrix.
+
+    ``B = −½ J D² J`` with ``J = I − 11ᵀ/n``; the embedding is the top eigenvectors of
+    ``B`` scaled by the square roots of their (non-negative) eigenvalues. Deterministic,
+    unlike the iterative SMACOF of :class:`sklearn.manifold.MDS`.
+    """
+    n = D.shape[0]
+    J = np.eye(n) - 1.0 / n
+    B = -0.5 * J @ (D**2) @ J
+    values, vectors = np.linalg.eigh(B)
+    order = np.argsort(values)[::-1][:n_components]
+    return vectors[:, order] * np.sqrt(np.maximum(values[order], 0.0))
