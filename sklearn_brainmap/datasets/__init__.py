@@ -1,5 +1,15 @@
 """Simulated model populations and loaders for real recordings."""
 
 from ._population import make_model_population
+from ._real import (COWLEY2023_SESSIONS, get_data_home, load_coggan2024_fmri,
+                    load_conwell2021_allen_rdms, load_cowley2023_v4, load_henaff2021_v1)
 
-__all__ = ["make_model_population"]
+__all__ = [
+    "COWLEY2023_SESSIONS",
+    "get_data_home",
+    "load_coggan2024_fmri",
+    "load_conwell2021_allen_rdms",
+    "load_cowley2023_v4",
+    "load_henaff2021_v1",
+    "make_model_population",
+]

@@ -1,0 +1,312 @@
+"""Loaders for real recordings kept on disk (no download, no pickles).
+
+Each loader reads a folder laid out as in the project's shared data (see the data
+README): ``<data_home>/<dataset>/...``. ``data_home`` defaults to the environment
+variable ``SKLEARN_BRAINMAP_DATA``, then ``~/sklearn_brainmap_data``. Arrays are read
+with ``numpy.load(..., allow_pickle=False)``. Responses are returned stimuli × units,
+the package's convention; repeated trials as ``(n_units, n_stimuli, n_repeats)`` with
+NaN for missing repeats, the convention of
+:func:`sklearn_brainmap.metrics.split_half_reliability`.
+"""
+
+import csv
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+#: Monkey of each Cowley et al. (2023) session shipped with the data.
+COWLEY2023_SESSIONS = {
+    "190923": "WE", "190925": "WE", "190927": "WE", "190928": "WE", "190929": "WE",
+    "201025": "PE", "210224": "PE", "210225": "PE", "210305": "PE", "210322": "PE",
+    "210325": "PE", "210621": "RA",
+}
+
+
+def get_data_home(data_home=None):
+    """The folder that holds the datasets: ``data_home``, ``$SKLEARN_BRAINMAP_DATA`` or
+    ``~/sklearn_brainmap_data``."""
+    if data_home is None:
+        data_home = os.environ.get("SKLEARN_BRAINMAP_DATA",
+                                   Path("~") / "sklearn_brainmap_data")
+    return Path(data_home).expanduser()
+
+
+def _folder(data_home, name, expected):
+    folder = get_data_home(data_home) / name
+    missing = [f for f in expected if not (folder / f).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"The {name} dataset was not found: expected {', '.join(missing)} in "
+            f"{folder}. Point data_home (or $SKLEARN_BRAINMAP_DATA) at a folder that "
+            f"contains {name}/.")
+    return folder
+
+
+def _load_npz(path):
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def _decode_images(blobs):
+    """Decode image files (bytes) into one uint8 array (needs Pillow)."""
+    try:
+        from PIL import Image
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("Decoding images needs Pillow: pip install "
+                          "'sklearn_brainmap[images]'") from exc
+    import io
+
+    return np.stack([np.asarray(Image.open(io.BytesIO(blob)).convert("RGB"))
+                     for blob in blobs])
+
+
+def load_henaff2021_v1(data_home=None):
+    """Macaque V1 responses to natural and synthetic video frames, with repeats.
+
+    Hénaff et al. (2021): 9 penetrations in 4 monkeys, 484 stimuli in the same order in
+    every penetration, so the penetrations form a population of subjects responding to
+    shared stimuli.
+
+    Parameters
+    ----------
+    data_home : str or Path, optional
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        - ``spike_counts``: float ndarray (n_units_total, 484, max_repeats), spike
+          counts in a 200 ms window; NaN where a repeat was not recorded.
+        - ``responses``: (484, n_units_total), the mean over recorded repeats.
+        - ``monkey``, ``penetration``, ``cluster_group``: per unit. ``subjects``
+          (per unit) is the penetration (``"ay2_u003"``...), ``areas`` is ``"V1"``.
+        - ``category``, ``scale``, ``movie``, ``frame``: per stimulus.
+        - ``DESCR`` and ``reference``.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the expected files, when they are absent.
+
+    References
+    ----------
+    Hénaff, Bai, Charlton, Nauhaus, Simoncelli & Goris (2021), Primary visual cortex
+    straightens natural video trajectories, *Nature Communications* 12, 5982.
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.datasets import load_henaff2021_v1
+    >>> data = load_henaff2021_v1()  # doctest: +SKIP
+    >>> data.responses.shape  # doctest: +SKIP
+    (484, 360)
+    """
+    folder = get_data_home(data_home) / "henaff2021_v1"
+    files = sorted(folder.glob("*.npz")) if folder.is_dir() else []
+    if not files:
+        _folder(data_home, "henaff2021_v1", ["<monkey>_<penetration>.npz files"])
+    parts = [_load_npz(f) for f in files]
+    n_stimuli = parts[0]["spike_counts"].shape[1]
+    for f, part in zip(files, parts):
+        if part["spike_counts"].ndim != 3 or part["spike_counts"].shape[1] != n_stimuli:
+            raise ValueError(f"{f}: spike_counts has shape {part['spike_counts'].shape}, "
+                             f"expected (n_units, {n_stimuli}, n_repeats).")
+        for key in ("category", "movie", "frame"):
+            if not np.array_equal(part[key], parts[0][key]):
+                raise ValueError(f"{f}: stimuli are not in the same order as {files[0]}.")
+    max_repeats = max(p["spike_counts"].shape[2] for p in parts)
+    counts = np.concatenate([
+        np.pad(p["spike_counts"].astype(np.float64),
+               ((0, 0), (0, 0), (0, max_repeats - p["spike_counts"].shape[2])),
+               constant_values=np.nan) for p in parts])
+    per_unit = {key: np.concatenate([np.full(p["spike_counts"].shape[0], str(p[key]))
+                                     for p in parts]) for key in ("monkey", "penetration")}
+    with np.errstate(invalid="ignore"):
+        responses = np.nanmean(counts, axis=2).T
+    return Bunch(
+        spike_counts=counts, responses=responses,
+        monkey=per_unit["monkey"], penetration=per_unit["penetration"],
+        subjects=np.char.add(np.char.add(per_unit["monkey"], "_"),
+                             per_unit["penetration"]),
+        areas=np.full(counts.shape[0], "V1"),
+        cluster_group=np.concatenate([p["cluster_group"] for p in parts]),
+        category=parts[0]["category"], scale=parts[0]["scale"],
+        movie=parts[0]["movie"], frame=parts[0]["frame"],
+        count_window_s=float(parts[0]["count_window_s"]),
+        reference="Hénaff et al. (2021), Nature Communications 12, 5982.",
+        DESCR=(f"Macaque V1, {len(parts)} penetrations in "
+               f"{len(set(per_unit['monkey']))} monkeys, {counts.shape[0]} units, "
+               f"{n_stimuli} stimuli, up to {max_repeats} repeats."),
+    )
+
+
+def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
+    """Macaque V4 responses to natural images, one recording session.
+
+    Cowley, Stan, Pillow & Smith (2023). Sessions are listed in
+    ``COWLEY2023_SESSIONS`` (images differ between sessions, except 600 images shared
+    by 210322 and 210325). Session 210325 (50 neurons × 640 images) also has its
+    single trials.
+
+    Parameters
+    ----------
+    session : str, default="210325"
+    data_home : str or Path, optional
+    images : bool, default=False
+        Decode the 112 × 112 RGB images (needs Pillow).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        - ``responses``: (n_images, n_neurons), repeat-averaged spike counts (100 ms).
+        - ``spike_counts``: (n_neurons, n_images, n_repeats) single trials, NaN-padded,
+          or None when the session has none.
+        - ``images``: uint8 (n_images, 112, 112, 3) or None.
+        - ``session``, ``monkey``, ``DESCR``, ``reference``.
+
+    References
+    ----------
+    Cowley, Stan, Pillow & Smith (2023), Compact deep neural network models of visual
+    cortex, *bioRxiv*.
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.datasets import load_cowley2023_v4
+    >>> data = load_cowley2023_v4("210325")  # doctest: +SKIP
+    >>> data.responses.shape, data.spike_counts.shape  # doctest: +SKIP
+    ((640, 50), (50, 640, 10))
+    """
+    session = str(session)
+    if session not in COWLEY2023_SESSIONS:
+        raise ValueError(f"Unknown session {session!r}; available: "
+                         f"{', '.join(COWLEY2023_SESSIONS)}.")
+    averaged = f"responses_repeat_averaged/responses_{session}.npy"
+    folder = _folder(data_home, "cowley2023_v4", [averaged])
+    responses = np.load(folder / averaged, allow_pickle=False)
+    raw_path = folder / "responses_raw" / f"responses_{session}.npy"
+    spike_counts = np.load(raw_path, allow_pickle=False) if raw_path.exists() else None
+    if spike_counts is not None and spike_counts.shape[:2] != responses.shape:
+        raise ValueError(f"{raw_path}: shape {spike_counts.shape} does not match the "
+                         f"averaged responses {responses.shape}.")
+    pictures = None
+    if images:
+        archive = folder / "images" / f"images_{session}.zip"
+        if not archive.exists():
+            raise FileNotFoundError(f"The images of session {session} were not found: "
+                                    f"expected {archive}.")
+        with zipfile.ZipFile(archive) as zf:
+            names = sorted(n for n in zf.namelist() if n.lower().endswith(".jpg"))
+            pictures = _decode_images([zf.read(n) for n in names])
+        if len(pictures) != responses.shape[1]:
+            raise ValueError(f"{archive} holds {len(pictures)} images for "
+                             f"{responses.shape[1]} responses.")
+    return Bunch(
+        responses=responses.T, spike_counts=spike_counts, images=pictures,
+        session=session, monkey=COWLEY2023_SESSIONS[session],
+        reference="Cowley, Stan, Pillow & Smith (2023), bioRxiv.",
+        DESCR=(f"Macaque V4 (monkey {COWLEY2023_SESSIONS[session]}), session {session}: "
+               f"{responses.shape[0]} neurons × {responses.shape[1]} images."),
+    )
+
+
+def load_coggan2024_fmri(data_home=None, *, images=False):
+    """Human fMRI similarity matrices: 9 subjects × 4 areas × 24 occluded objects.
+
+    Coggan & Tong (2024). Each matrix is a split-half cross-correlation between the
+    stimuli's response patterns (not symmetric; the diagonal is each pattern's
+    split-half reliability). Raw voxel responses are not available: use the matrices
+    for RSA and silhouette analyses.
+
+    Parameters
+    ----------
+    data_home : str or Path, optional
+    images : bool, default=False
+        Decode the 24 stimuli (needs Pillow).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        - ``rsm``: (4 areas, 9 subjects, 24, 24).
+        - ``areas`` (V1, V2, V4, IT), ``subjects`` (sub-0 … sub-8).
+        - ``stimuli``: the 24 file names in matrix order (sorted),
+          ``objects`` and ``occlusion`` parsed from them.
+        - ``images``: uint8 (24, H, W, 3) or None.
+
+    References
+    ----------
+    Coggan & Tong (2024), occluded-object fMRI, via Brain-Score vision.
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.datasets import load_coggan2024_fmri
+    >>> load_coggan2024_fmri().rsm.shape  # doctest: +SKIP
+    (4, 9, 24, 24)
+    """
+    folder = _folder(data_home, "coggan2024_fmri", ["rsm.npz", "stimuli"])
+    data = _load_npz(folder / "rsm.npz")
+    names = sorted(p.name for p in (folder / "stimuli").glob("*.png"))
+    if data["rsm"].shape != (len(data["area"]), len(data["subject"]), len(names),
+                             len(names)):
+        raise ValueError(f"rsm has shape {data['rsm'].shape}, which does not match "
+                         f"{len(data['area'])} areas, {len(data['subject'])} subjects and "
+                         f"{len(names)} stimuli.")
+    pictures = None
+    if images:
+        pictures = _decode_images([(folder / "stimuli" / n).read_bytes() for n in names])
+    stems = [n.rsplit(".", 1)[0] for n in names]
+    return Bunch(
+        rsm=data["rsm"], areas=data["area"], subjects=data["subject"],
+        stimuli=np.array(names), objects=np.array([s.split("_")[0] for s in stems]),
+        occlusion=np.array([s.split("_")[1] for s in stems]), images=pictures,
+        reference="Coggan & Tong (2024), via Brain-Score vision (MIT licence).",
+        DESCR="Human fMRI split-half similarity matrices, 4 areas × 9 subjects × 24 "
+              "stimuli (8 objects × complete / upper / lower occlusion).",
+    )
+
+
+def load_conwell2021_allen_rdms(data_home=None):
+    """Mouse visual cortex similarity matrices (Allen Brain Observatory), areas × layers.
+
+    Conwell et al. (2021): correlation matrices between 118 natural scenes and a blank
+    from reliable cells pooled over mice, for 6 areas × 4 cortical layers (NaN where an
+    area has no recordings in a layer), with split-half noise ceilings.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        - ``rsm``: (6 areas, 4 layers, 119, 119).
+        - ``areas`` (VISp, VISl, VISal, VISrl, VISam, VISpm), ``layers``.
+        - ``noise_ceiling``, ``noise_ceiling_sem``: (6, 4), NaN where absent.
+        - ``recorded``: bool (6, 4), which area × layer matrices exist.
+
+    References
+    ----------
+    Conwell, Mayo, Buice, Katz, Alvarez & Barbu (2021), NeurIPS; de Vries et al.
+    (2020), *Nature Neuroscience* 23.
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.datasets import load_conwell2021_allen_rdms
+    >>> load_conwell2021_allen_rdms().rsm.shape  # doctest: +SKIP
+    (6, 4, 119, 119)
+    """
+    folder = _folder(data_home, "conwell2021_allen_rdms", ["rsm.npz", "noise_ceiling.csv"])
+    data = _load_npz(folder / "rsm.npz")
+    areas, layers = list(data["area"]), list(data["layer"])
+    ceiling = np.full((len(areas), len(layers)), np.nan)
+    sem = np.full_like(ceiling, np.nan)
+    with open(folder / "noise_ceiling.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["area"] in areas and row["layer"] in layers:
+                k, l = areas.index(row["area"]), layers.index(row["layer"])
+                ceiling[k, l], sem[k, l] = float(row["mean"]), float(row["sem"])
+    recorded = ~np.isnan(data["rsm"]).all(axis=(2, 3))
+    return Bunch(
+        rsm=data["rsm"], areas=data["area"], layers=data["layer"],
+        noise_ceiling=ceiling, noise_ceiling_sem=sem, recorded=recorded,
+        reference="Conwell et al. (2021), NeurIPS; Allen Brain Observatory "
+                  "(de Vries et al., 2020).",
+        DESCR="Mouse visual cortex correlation matrices, 6 areas × 4 layers × 119 stimuli "
+              "(118 natural scenes and a blank).",
+    )
