@@ -1,0 +1,10 @@
+"""Image features computed offline (no downloaded weights) for model → brain examples.
+
+Baselines need no new code: ``sklearn.decomposition.PCA`` on pixels and
+``sklearn.random_projection.GaussianRandomProjection`` followed by a ReLU
+(``FunctionTransformer(np.maximum, kw_args={"x2": 0})``) are the usual ones.
+"""
+
+from ._gabor import GaborEnergy, gabor_kernel
+
+__all__ = ["GaborEnergy", "gabor_kernel"]
