@@ -5,6 +5,8 @@ import sys
 import time
 from pathlib import Path
 
+from ._real_jobs import DATASETS
+
 
 def _positive_int(minimum):
     def parse(text):
@@ -58,7 +60,38 @@ def build_parser():
                              "(default ./brainmap_output)")
     parser.add_argument("--quick", action="store_true",
                         help="a small population and short training, for a smoke test")
+    parser.add_argument("--dataset", action="append", metavar="NAME",
+                        choices=[*DATASETS, "all"],
+                        help="analyse real recordings instead of a simulation: "
+                             f"{', '.join(DATASETS)} or all (repeatable)")
+    parser.add_argument("--data-home", type=Path, default=None,
+                        help="folder holding the datasets (default "
+                             "$SKLEARN_BRAINMAP_DATA, then ~/sklearn_brainmap_data)")
     return parser
+
+
+def run_datasets(names, args):
+    """Run the real-data analyses; print their tables; write JSON and figures."""
+    import json
+
+    from ._real_jobs import ANALYSES
+
+    args.output.mkdir(parents=True, exist_ok=True)
+    summary = {}
+    for name in names:
+        start = time.perf_counter()
+        try:
+            text, rows, figure = ANALYSES[name](args.data_home, args.output)
+        except FileNotFoundError as exc:
+            print(f"brainmap: {exc}", file=sys.stderr)
+            return 1
+        print(f"\n== {name} ==\n{text}")
+        summary[name] = rows
+        print(f"({time.perf_counter() - start:.0f} s; figure: {figure})")
+    path = args.output / "datasets.json"
+    path.write_text(json.dumps(summary, indent=2))
+    print(f"\nWrote {path}")
+    return 0
 
 
 def main(argv=None):
@@ -67,6 +100,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.output.exists() and not args.output.is_dir():
         parser.error(f"--output {args.output} exists and is not a folder")
+
+    if args.dataset:
+        names = DATASETS if "all" in args.dataset else list(dict.fromkeys(args.dataset))
+        return run_datasets(names, args)
 
     from ._job import format_table, run_comparison, write_figure, write_tables
 
