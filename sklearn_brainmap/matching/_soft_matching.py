@@ -48,10 +48,11 @@ class SoftMatching(BaseMapping):
         log-domain solver (slower) is used to avoid underflow.
     max_iter : int, default=1000
         Sinkhorn only: maximum number of iterations.
-    tol : float, default=1e-9
-        Sinkhorn only: stop when the Euclidean norm of the marginal error (total mass
-        1) is below ``tol``. A :class:`~sklearn.exceptions.ConvergenceWarning` says
-        when it was not reached.
+    tol : float, default=1e-6
+        Sinkhorn only: stop when the column marginals are within ``tol`` in total
+        mass, ``‖Pᵀ1 − 1/N_y‖₁ ≤ tol`` (the plan's mass is 1). A
+        :class:`~sklearn.exceptions.ConvergenceWarning` says when it was not reached
+        within ``max_iter`` iterations.
 
     Attributes
     ----------
@@ -119,7 +120,7 @@ class SoftMatching(BaseMapping):
         "tol": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, method="exact", *, reg=0.02, max_iter=1000, tol=1e-9):
+    def __init__(self, method="exact", *, reg=0.02, max_iter=1000, tol=1e-6):
         self.method = method
         self.reg = reg
         self.max_iter = max_iter

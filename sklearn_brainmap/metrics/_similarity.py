@@ -237,7 +237,7 @@ def procrustes_distance(X, Y):
     return float(np.arccos(procrustes_score(X, Y)))
 
 
-def soft_matching_score(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-9):
+def soft_matching_score(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
     """Soft matching similarity: the transport-weighted mean correlation of units.
 
     ``score = Σ_ij P*_ij corr(x_i, y_j)`` with
@@ -304,7 +304,7 @@ def soft_matching_score(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e
     return float(score)
 
 
-def soft_matching_distance(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-9):
+def soft_matching_distance(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
     """Soft matching distance ``sqrt(2 (1 − soft_matching_score(X, Y)))``.
 
     With z-scored tuning curves scaled to unit norm, ``‖u − v‖² = 2 (1 − corr)``, so
