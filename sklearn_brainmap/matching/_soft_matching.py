@@ -134,10 +134,7 @@ class SoftMatching(BaseMapping):
         match = unit_matching(X, Y, method=self.method, reg=self.reg,
                               max_iter=self.max_iter, tol=self.tol, stacklevel=5)
         plan, x_const, y_const = match.plan, match.x_const, match.y_const
-        column_mass = plan.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            weights = np.where(column_mass > 0, plan / column_mass, 0.0)
-        self._weights = _compact(weights.astype(X.dtype, copy=False))
+        self._weights = _average_weights(plan, X.dtype)
         # ẑ on the training stimuli divided by √n (Ux holds z-scores / √n)
         Zhat = _average(match.Ux, self._weights)
         y_mean = Y.mean(axis=0)
@@ -148,7 +145,7 @@ class SoftMatching(BaseMapping):
                       "their averaged sources are constant: slope 0.", stacklevel=4)
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = np.where(flat, 0.0, zy / zz) / np.sqrt(X.shape[0])
-        self.transport_plan_ = plan
+        self.transport_plan_ = plan.toarray() if sparse.issparse(plan) else plan
         self.n_iter_ = match.n_iter
         self.source_mean_ = match.x_mean
         self.source_scale_ = np.where(x_const, 1.0, match.x_norm / np.sqrt(X.shape[0]))
@@ -167,15 +164,24 @@ class SoftMatching(BaseMapping):
         return tags
 
 
-def _compact(W):
-    """Store a mostly-zero weight matrix (exact plans) sparse, a dense one as is."""
-    if np.count_nonzero(W) <= 0.1 * W.size:
-        return sparse.csr_array(W.T)
-    return W
+def _average_weights(plan, dtype):
+    """``W_ij = P_ij / Σ_i P_ij`` (0 for empty columns), so that ``ẑ = Z W``.
+
+    Exact plans have at most ``N_x + N_y − 1`` non-zeros: ``W`` is then a sparse array
+    and the average costs one pass over those entries; entropic plans stay dense.
+    """
+    if not sparse.issparse(plan) and np.count_nonzero(plan) <= 0.1 * plan.size:
+        plan = sparse.csr_array(plan)
+    column_mass = np.asarray(plan.sum(axis=0)).ravel()
+    scale = np.divide(1.0, column_mass, out=np.zeros_like(column_mass),
+                      where=column_mass > 0)
+    if sparse.issparse(plan):
+        W = plan.tocsr(copy=True)
+        W.data = W.data * scale[W.indices]
+        return W.astype(dtype)
+    return (plan * scale).astype(dtype, copy=False)
 
 
 def _average(Z, W):
-    """``Z @ W`` for a dense ``W`` or a sparse ``Wᵀ`` from :func:`_compact`."""
-    if sparse.issparse(W):
-        return np.asarray((W @ Z.T).T, dtype=Z.dtype)
-    return Z @ W
+    """``Z @ W`` for a dense or sparse ``W``, in the dtype of ``Z``."""
+    return np.asarray(Z @ W, dtype=Z.dtype)

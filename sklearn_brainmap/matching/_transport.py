@@ -12,6 +12,7 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
 
@@ -44,8 +45,9 @@ def exact_plan(C):
 
     Returns
     -------
-    P : ndarray of shape (N_x, N_y)
-        An optimal plan: rows sum to ``1/N_x``, columns to ``1/N_y``.
+    P : ndarray or scipy.sparse.csr_array of shape (N_x, N_y)
+        An optimal plan: rows sum to ``1/N_x``, columns to ``1/N_y``. Sparse when it
+        comes from the assignment solver (one entry per row of the larger side).
 
     Notes
     -----
@@ -67,11 +69,14 @@ def exact_plan(C):
     small, large = sorted((n_x, n_y))
     if large in (small, 2 * small):
         k = large // small
-        Cs = C if n_x >= n_y else C.T
-        rows, cols = linear_sum_assignment(reduce_cost(np.repeat(Cs, k, axis=1)))
-        P = np.zeros(Cs.shape)
-        np.add.at(P, (rows, cols // k), 1.0 / large)
-        return P if n_x >= n_y else P.T
+        Cs = C if n_x >= n_y else C.T        # rows: the larger side
+        rows, cols = linear_sum_assignment(reduce_cost(Cs if k == 1
+                                                       else np.repeat(Cs, k, axis=1)))
+        cols //= k
+        if n_x < n_y:
+            rows, cols = cols, rows
+        return sparse.csr_array((np.full(large, 1.0 / large), (rows, cols)),
+                                shape=(n_x, n_y))
     import ot
 
     a = np.full(n_x, 1.0 / n_x)
@@ -148,7 +153,7 @@ def transport_plan(C, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
 class Matching(NamedTuple):
     """What :func:`unit_matching` found, with the column statistics it used."""
 
-    plan: np.ndarray
+    plan: object          # ndarray, or scipy.sparse.csr_array for assignment solutions
     score: float
     n_iter: int
     Ux: np.ndarray
@@ -170,9 +175,10 @@ def unit_matching(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6,
     Returns
     -------
     matching : Matching
-        ``plan`` (float64, ``(N_x, N_y)``), ``score = Σ P_ij corr_ij`` over the
-        non-constant units (NaN when one side has none), ``n_iter``, and the unit
-        columns of ``X`` with their statistics for callers that predict.
+        ``plan`` of shape ``(N_x, N_y)`` (float64; a sparse array when it is an
+        assignment), ``score = Σ P_ij corr_ij`` over the non-constant units (NaN when
+        one side has none), ``n_iter``, and the unit columns of ``X`` with their
+        statistics for callers that predict.
     """
     Ux, x_mean, x_norm, x_const = unit_columns(X)
     Uy, _, _, y_const = unit_columns(Y)
@@ -182,18 +188,22 @@ def unit_matching(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6,
                   "they are left out of the transport (zero plan column).",
                   stacklevel=stacklevel)
     xs, ys = np.flatnonzero(~x_const), np.flatnonzero(~y_const)
-    plan = np.zeros((X.shape[1], Y.shape[1]))
     stats = (Ux, x_mean, x_norm, x_const, y_const)
+    shape = (X.shape[1], Y.shape[1])
     if xs.size == 0 or ys.size == 0:
-        return Matching(plan, np.nan, 1, *stats)
-    # the whole matrix when nothing is constant: fancy indexing would copy it
-    Ux_in = Ux if xs.size == X.shape[1] else Ux[:, xs]
-    Uy_in = Uy if ys.size == Y.shape[1] else Uy[:, ys]
-    C = (1.0 - Ux_in.T @ Uy_in).astype(np.float64, copy=False)
+        return Matching(np.zeros(shape), np.nan, 1, *stats)
+    everything = xs.size == shape[0] and ys.size == shape[1]
+    # the whole matrices when nothing is constant: fancy indexing would copy them
+    G = Ux.T @ Uy if everything else Ux[:, xs].T @ Uy[:, ys]
+    C = np.subtract(1.0, G, out=G) if G.dtype == np.float64 else 1.0 - G.astype(np.float64)
     P, n_iter = transport_plan(C, method=method, reg=reg, max_iter=max_iter, tol=tol)
-    score = 1.0 - float(np.vdot(P, C)) / float(P.sum())
-    if xs.size == X.shape[1] and ys.size == Y.shape[1]:
-        plan = P
+    if sparse.issparse(P):
+        P = P.tocoo()
+        score = 1.0 - float(P.data @ C[P.row, P.col]) / float(P.data.sum())
+        plan = sparse.csr_array((P.data, (xs[P.row], ys[P.col])), shape=shape)
     else:
-        plan[np.ix_(xs, ys)] = P
+        score = 1.0 - float(np.vdot(P, C)) / float(P.sum())
+        plan = P if everything else np.zeros(shape)
+        if not everything:
+            plan[np.ix_(xs, ys)] = P
     return Matching(plan, score, n_iter, *stats)

@@ -5,6 +5,7 @@ import ot
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -12,6 +13,11 @@ from sklearn_brainmap import SoftMatching
 from sklearn_brainmap.matching._transport import exact_plan, sinkhorn_plan
 from sklearn_brainmap.metrics import soft_matching_distance, soft_matching_score
 from sklearn_brainmap.utils import ConstantUnitWarning
+
+
+def dense_exact_plan(C):
+    P = exact_plan(C)
+    return P.toarray() if sparse.issparse(P) else P
 
 
 def correlated_populations(rng, n, n_x, n_y, rank=5):
@@ -61,7 +67,7 @@ def test_plan_has_uniform_marginals(rng, n_x, n_y, method):
 def test_exact_plan_objective_equals_ot_emd(rng, n_x, n_y):
     X, Y = correlated_populations(rng, 50, n_x, n_y)
     C = 1 - np.corrcoef(X.T, Y.T)[:n_x, n_x:]
-    P = exact_plan(C)
+    P = dense_exact_plan(C)
     reference = ot.emd(np.full(n_x, 1 / n_x), np.full(n_y, 1 / n_y), C, numItermax=10**7)
     assert np.vdot(P, C) == pytest.approx(np.vdot(reference, C), rel=1e-13)
     # the assignment paths return a vertex: every source sends all its mass to one target
@@ -102,7 +108,7 @@ def test_score_is_best_mean_correlation_over_permutations(rng):
 def test_sinkhorn_approaches_the_exact_plan(rng, n_x, n_y):
     X, Y = correlated_populations(rng, 200, n_x, n_y)
     C = 1 - np.corrcoef(X.T, Y.T)[:n_x, n_x:]
-    exact = exact_plan(C)
+    exact = dense_exact_plan(C)
     span = C.max() - C.min()
     gaps, distances = [], []
     for reg in [0.1, 0.05, 0.02, 0.01]:
@@ -125,27 +131,31 @@ def test_sinkhorn_not_converged_warns(rng):
     assert model.n_iter_ <= 2
 
 
-def test_constant_units_left_out_of_the_transport(rng):
-    X, Y = correlated_populations(rng, 60, 6, 5)
+@pytest.mark.parametrize("n_x, n_y", [(6, 5), (6, 6), (9, 5)])  # simplex, assignments
+def test_constant_units_left_out_of_the_transport(rng, n_x, n_y):
+    X, Y = correlated_populations(rng, 60, n_x, n_y)
     X[:, 2] = 3.0
-    Y[:, 4] = -1.0
+    Y[:, -1] = -1.0
     with pytest.warns(ConstantUnitWarning) as record:
         model = SoftMatching().fit(X, Y)
     messages = " ".join(str(w.message) for w in record)
-    assert "1 of 6 source" in messages and "1 of 5 target" in messages
+    assert f"1 of {n_x} source" in messages and f"1 of {n_y} target" in messages
     P = model.transport_plan_
     np.testing.assert_array_equal(P[2], 0)
-    np.testing.assert_array_equal(P[:, 4], 0)
-    np.testing.assert_allclose(np.delete(P, 2, axis=0)[:, :4].sum(axis=1), 1 / 5)
-    np.testing.assert_allclose(np.delete(P, 2, axis=0)[:, :4].sum(axis=0), 1 / 4)
-    reduced = SoftMatching().fit(np.delete(X, 2, axis=1), Y[:, :4])
-    np.testing.assert_allclose(model.predict(X)[:, :4],
-                               reduced.predict(np.delete(X, 2, axis=1)), rtol=1e-12)
-    np.testing.assert_allclose(model.predict(X)[:, 4], -1.0)
-    assert model.coef_[4] == 0
+    np.testing.assert_array_equal(P[:, -1], 0)
+    kept = np.delete(P, 2, axis=0)[:, :-1]
+    np.testing.assert_allclose(kept.sum(axis=1), 1 / (n_x - 1))
+    np.testing.assert_allclose(kept.sum(axis=0), 1 / (n_y - 1))
+    X_kept = np.delete(X, 2, axis=1)
+    reduced = SoftMatching().fit(X_kept, Y[:, :-1])
+    np.testing.assert_array_equal(reduced.transport_plan_, kept)
+    np.testing.assert_allclose(model.predict(X)[:, :-1], reduced.predict(X_kept),
+                               rtol=1e-12)
+    np.testing.assert_allclose(model.predict(X)[:, -1], -1.0)
+    assert model.coef_[-1] == 0
     with pytest.warns(ConstantUnitWarning):
         score = soft_matching_score(X, Y)
-    assert score == pytest.approx(soft_matching_score(np.delete(X, 2, axis=1), Y[:, :4]))
+    assert score == pytest.approx(soft_matching_score(X_kept, Y[:, :-1]), rel=1e-12)
 
 
 def test_all_sources_constant(rng):
