@@ -8,6 +8,7 @@ for a cost matrix ``C`` of shape ``(N_x, N_y)``. POT is imported inside the func
 that need it, so that importing the package stays light.
 """
 
+import inspect
 import warnings
 from typing import NamedTuple
 
@@ -61,7 +62,8 @@ def exact_plan(C):
       unit of the smaller side duplicated; solved the same way. (Larger ratios make the
       duplicated assignment slower than the network simplex, measured.)
     - otherwise: POT's network simplex ``ot.emd``, with an iteration cap large enough to
-      reach optimality (its default of 100,000 stops early from about 4000 × 4000).
+      reach optimality (its default of 100,000 stops early from about 4000 × 4000) and
+      the row/column-reduction potentials as a warm start (a few per cent faster).
     """
     n_x, n_y = C.shape
     if n_x == 1 or n_y == 1:
@@ -81,8 +83,13 @@ def exact_plan(C):
 
     a = np.full(n_x, 1.0 / n_x)
     b = np.full(n_y, 1.0 / n_y)
+    warm = {}
+    if "potentials_init" in inspect.signature(ot.emd).parameters:  # recent POT only
+        # dual-feasible starting potentials (u_i + v_j ≤ C_ij): the row/column reduction
+        u = C.min(axis=1)
+        warm["potentials_init"] = (u, (C - u[:, None]).min(axis=0))
     P, log = ot.emd(a, b, np.ascontiguousarray(C, dtype=np.float64),
-                    numItermax=max(100_000, 20 * (n_x + n_y) ** 2), log=True)
+                    numItermax=max(100_000, 20 * (n_x + n_y) ** 2), log=True, **warm)
     if log.get("warning"):
         warnings.warn(f"ot.emd: {log['warning']}", ConvergenceWarning, stacklevel=3)
     return P
