@@ -41,11 +41,13 @@ class SoftMatching(BaseMapping):
     reg : float, default=0.02
         Sinkhorn only: the entropic regularisation relative to the cost range,
         ``ε = reg × (max C − min C)``. The entropic plan is *biased*: it blurs the
-        exact plan, its transport cost exceeds the optimum (measured on 1000 stimuli:
-        +1.5 % at ``reg=0.02``, +9 to +13 % at 0.05, +0.4 to +0.5 % at 0.01, see
-        ``benchmarks/README.md``) and each target averages more sources. Smaller
-        values are closer to exact but need many more iterations; below 0.002 the
-        log-domain solver (slower) is used to avoid underflow.
+        exact plan, its transport cost exceeds the optimum and each target averages
+        more sources. Measured with 1000 stimuli and 500 to 4000 units (see
+        ``benchmarks/README.md``): +1.5 to +3 % at ``reg=0.02`` (70–460 iterations,
+        2–4× the exact time), +9 to +16 % at 0.05, +0.4 to +0.6 % at 0.01 (1000
+        iterations were not enough; 4–40× the exact time). Entropic transport is not
+        a speed-up here; use it for its smooth plan. Below 0.002 the log-domain
+        solver (slower) is used to avoid underflow.
     max_iter : int, default=1000
         Sinkhorn only: maximum number of iterations.
     tol : float, default=1e-6

@@ -139,14 +139,6 @@ def rdm(X, *, metric="correlation", condensed=False):
     return D
 
 
-def _upper_triangle(D, name):
-    D = check_array(D, dtype=np.float64, input_name=name, ensure_min_samples=3)
-    if D.shape[0] != D.shape[1]:
-        raise ValueError(f"With rdm_metric='precomputed', {name} must be a square RDM; "
-                         f"got shape {D.shape}.")
-    return D[np.triu_indices(D.shape[0], k=1)]
-
-
 def _pearson(a, b):
     """Pearson correlation of two long vectors, centring them in place."""
     a -= a.mean()
@@ -215,22 +207,32 @@ default="correlation"
     1.0
     """
     if rdm_metric == "precomputed":
-        a, b = _upper_triangle(X, "X"), _upper_triangle(Y, "Y")
-        if a.size != b.size:
-            raise ValueError(f"X and Y must be RDMs of the same stimuli: got shapes "
-                             f"{np.shape(X)} and {np.shape(Y)}.")
+        X = check_array(X, dtype=np.float64, input_name="X", ensure_min_samples=3)
+        Y = check_array(Y, dtype=np.float64, input_name="Y", ensure_min_samples=3)
+        for name, D in (("X", X), ("Y", Y)):
+            if D.shape[0] != D.shape[1]:
+                raise ValueError(f"With rdm_metric='precomputed', {name} must be a square "
+                                 f"RDM; got shape {D.shape}.")
+        check_same_stimuli(X, Y)
+        rows = np.triu_indices(X.shape[0], k=1)
+        triangles = (lambda: X[rows], lambda: Y[rows])
     else:
         X = check_response_matrix(X, "X", min_samples=3)
         Y = check_response_matrix(Y, "Y", min_samples=3)
         check_same_stimuli(X, Y)
-        a, b = _condensed_rdm(X, rdm_metric), _condensed_rdm(Y, rdm_metric)
-    for name, v in (("X", a), ("Y", b)):
-        if np.ptp(v) <= 16 * np.finfo(np.float64).eps * np.abs(v).max():
-            raise ValueError(f"The RDM of {name} is constant (all stimulus pairs equally "
-                             "dissimilar): its correlation with another RDM is undefined.")
-    if compare == "spearman":
-        a = stats.rankdata(a)
-        b = stats.rankdata(b)
+        triangles = (lambda: _condensed_rdm(X, rdm_metric),
+                     lambda: _condensed_rdm(Y, rdm_metric))
+    # one triangle at a time, ranked before the next is built: less memory at its peak
+    a = _comparable(triangles[0](), "X", compare)
+    b = _comparable(triangles[1](), "Y", compare)
     if compare == "kendall":
         return float(stats.kendalltau(a, b).statistic)
     return _pearson(a, b)
+
+
+def _comparable(v, name, compare):
+    """Check that a triangle is not constant; its ranks for Spearman."""
+    if np.ptp(v) <= 16 * np.finfo(np.float64).eps * np.abs(v).max():
+        raise ValueError(f"The RDM of {name} is constant (all stimulus pairs equally "
+                         "dissimilar): its correlation with another RDM is undefined.")
+    return stats.rankdata(v) if compare == "spearman" else v

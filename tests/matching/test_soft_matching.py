@@ -199,3 +199,15 @@ def test_bad_input(rng):
         soft_matching_score(X, X[:-1])
     with pytest.raises(ValueError, match="NaN"):
         soft_matching_score(np.where(X > 2, np.nan, X), X)
+
+
+def test_very_small_reg_uses_the_log_domain_and_finds_the_exact_plan(rng):
+    X = rng.standard_normal((200, 12))
+    perm = rng.permutation(12)
+    Y = X[:, perm] + 0.5 * rng.standard_normal((200, 12))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # no underflow, no convergence problem
+        model = SoftMatching(method="sinkhorn", reg=1e-4, tol=1e-12).fit(X, Y)
+    expected = np.zeros((12, 12))
+    expected[perm, np.arange(12)] = 1 / 12
+    np.testing.assert_allclose(model.transport_plan_, expected, atol=1e-12)
