@@ -10,6 +10,6 @@ populations and real-data loaders), ``plotting``, ``testing``.
 __version__ = "0.1.0.dev0"
 
 from .linear_model import Ridge
-from .matching import OneToOne
+from .matching import OneToOne, SoftMatching
 
-__all__ = ["OneToOne", "Ridge", "__version__"]
+__all__ = ["OneToOne", "Ridge", "SoftMatching", "__version__"]

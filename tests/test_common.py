@@ -18,13 +18,17 @@ def public_estimators():
             yield obj()
 
 
+# Non-default configurations that take a different code path.
+OTHER_CONFIGURATIONS = [sklearn_brainmap.SoftMatching(method="sinkhorn")]
+
+
 def test_estimators_are_found():
     names = {type(est).__name__ for est in public_estimators()}
-    assert {"Ridge", "OneToOne"} <= names
+    assert {"Ridge", "OneToOne", "SoftMatching"} <= names
 
 
 @parametrize_with_checks(
-    list(public_estimators()),
+    list(public_estimators()) + OTHER_CONFIGURATIONS,
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}),
 )
 def test_sklearn_compatible(estimator, check):

@@ -1,0 +1,41 @@
+"""Similarity measures, prediction scores, noise ceilings and scorers.
+
+- Similarity of two response matrices with the same stimuli (rows): ``cka_score``,
+  ``rsa_score`` (with ``rdm``), ``procrustes_score`` / ``procrustes_distance``,
+  ``soft_matching_score`` / ``soft_matching_distance``. ``*_score`` is
+  higher-is-better, ``*_distance`` lower-is-better.
+- Scores of a fitted mapping per target unit: ``r2_score``, ``pearson_r_score``
+  (``multioutput="median"`` available) and the scorers built on them.
+- Noise ceilings: ``split_half_reliability``, ``spearman_brown``,
+  ``ceiling_normalized_score``.
+"""
+
+from ._regression import pearson_r_score, r2_score
+from ._reliability import ceiling_normalized_score, spearman_brown, split_half_reliability
+from ._rsa import rdm, rsa_score
+from ._scorers import mean_pearson_r_scorer, median_pearson_r_scorer, median_r2_scorer
+from ._similarity import (
+    cka_score,
+    procrustes_distance,
+    procrustes_score,
+    soft_matching_distance,
+    soft_matching_score,
+)
+
+__all__ = [
+    "ceiling_normalized_score",
+    "cka_score",
+    "mean_pearson_r_scorer",
+    "median_pearson_r_scorer",
+    "median_r2_scorer",
+    "pearson_r_score",
+    "procrustes_distance",
+    "procrustes_score",
+    "r2_score",
+    "rdm",
+    "rsa_score",
+    "soft_matching_distance",
+    "soft_matching_score",
+    "spearman_brown",
+    "split_half_reliability",
+]

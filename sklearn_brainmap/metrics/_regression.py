@@ -1,0 +1,153 @@
+"""Scores of a fitted mapping: held-out prediction quality per target unit.
+
+Each function returns one value per target (``multioutput="raw_values"``) or an
+aggregate over targets: the mean (``"uniform_average"``), the **median** (the
+field's default, ``"median"``) or a weighted mean. A target whose score is undefined
+(a constant target, or for Pearson r a constant prediction) is NaN, left out of the
+aggregate, and a :class:`~sklearn_brainmap.utils.ConstantUnitWarning` says how many.
+"""
+
+import numpy as np
+from sklearn.metrics import r2_score as _sklearn_r2_score
+from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ..utils import constant_columns, unit_columns, warn_constant
+
+MULTIOUTPUT = [StrOptions({"raw_values", "uniform_average", "median"}), "array-like"]
+
+
+def _check_targets(y_true, y_pred):
+    """Two float64 2-D arrays of the same shape with at least 2 samples."""
+    check_consistent_length(y_true, y_pred)
+    y_true = check_array(y_true, ensure_2d=False, dtype=np.float64,
+                         ensure_min_samples=2, input_name="y_true")
+    y_pred = check_array(y_pred, ensure_2d=False, dtype=np.float64,
+                         ensure_min_samples=2, input_name="y_pred")
+    y_true = y_true.reshape(len(y_true), -1)
+    y_pred = y_pred.reshape(len(y_pred), -1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred have different numbers of targets: "
+                         f"{y_true.shape[1]} and {y_pred.shape[1]}.")
+    return y_true, y_pred
+
+
+def _aggregate(values, multioutput):
+    """Per-target values (NaN = undefined) -> what ``multioutput`` asks for."""
+    if isinstance(multioutput, str) and multioutput == "raw_values":
+        return values
+    defined = ~np.isnan(values)
+    if not defined.any():
+        return np.nan
+    if isinstance(multioutput, str):
+        reduce = np.median if multioutput == "median" else np.mean
+        return float(reduce(values[defined]))
+    weights = np.asarray(multioutput, dtype=np.float64)
+    if weights.shape != values.shape:
+        raise ValueError(f"multioutput weights have shape {weights.shape}; expected "
+                         f"{values.shape} (one per target).")
+    return float(np.average(values[defined], weights=weights[defined]))
+
+
+@validate_params(
+    {"y_true": ["array-like"], "y_pred": ["array-like"], "multioutput": MULTIOUTPUT},
+    prefer_skip_nested_validation=True,
+)
+def pearson_r_score(y_true, y_pred, *, multioutput="uniform_average"):
+    """Pearson correlation between true and predicted responses, per target.
+
+    ``r_j = Σ_i (y_ij − ȳ_j)(ŷ_ij − ŷ̄_j) / √(Σ_i (y_ij − ȳ_j)² Σ_i (ŷ_ij − ŷ̄_j)²)``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_stimuli,) or (n_stimuli, n_targets)
+        Held-out responses.
+    y_pred : array-like of the same shape
+        Predictions.
+    multioutput : {"raw_values", "uniform_average", "median"} or array-like of \
+shape (n_targets,), default="uniform_average"
+        Per-target values, their mean, their median, or a weighted mean (weights of
+        undefined targets are dropped).
+
+    Returns
+    -------
+    score : float or ndarray of shape (n_targets,)
+        NaN for targets where ``r`` is undefined (constant ``y_true`` or constant
+        ``y_pred``); those are left out of the aggregate, with a
+        :class:`~sklearn_brainmap.utils.ConstantUnitWarning` that counts them. NaN if
+        no target is defined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import pearson_r_score
+    >>> y = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [4.0, 3.0]])
+    >>> pearson_r_score(y, 2 * y + 1, multioutput="raw_values")
+    array([1., 1.])
+    >>> pearson_r_score(y, y[:, ::-1], multioutput="median")
+    0.6
+    """
+    y_true, y_pred = _check_targets(y_true, y_pred)
+    U_true, *_, flat_true = unit_columns(y_true)
+    U_pred, *_, flat_pred = unit_columns(y_pred)
+    consequence = "their Pearson r is undefined (NaN, left out of the aggregate)."
+    warn_constant(flat_true, "target", consequence)
+    warn_constant(flat_pred & ~flat_true, "predicted", consequence)
+    r = np.clip(np.einsum("ij,ij->j", U_true, U_pred), -1.0, 1.0)
+    r[flat_true | flat_pred] = np.nan
+    return _aggregate(r, multioutput)
+
+
+@validate_params(
+    {"y_true": ["array-like"], "y_pred": ["array-like"],
+     "sample_weight": ["array-like", None], "multioutput": MULTIOUTPUT},
+    prefer_skip_nested_validation=True,
+)
+def r2_score(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+    """Coefficient of determination R² per target, with a median aggregate.
+
+    ``R²_j = 1 − Σ_i w_i (y_ij − ŷ_ij)² / Σ_i w_i (y_ij − ȳ_j)²`` as in
+    :func:`sklearn.metrics.r2_score`, except for constant targets: their R² is
+    undefined and reported as NaN (scikit-learn reports 1 or 0 there), left out of the
+    aggregate with a :class:`~sklearn_brainmap.utils.ConstantUnitWarning`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_stimuli,) or (n_stimuli, n_targets)
+        Held-out responses.
+    y_pred : array-like of the same shape
+        Predictions.
+    sample_weight : array-like of shape (n_stimuli,), default=None
+    multioutput : {"raw_values", "uniform_average", "median"} or array-like of \
+shape (n_targets,), default="uniform_average"
+        Per-target values, their mean, their median (the usual summary in the
+        model-brain literature), or a weighted mean over defined targets.
+
+    Returns
+    -------
+    score : float or ndarray of shape (n_targets,)
+        Unbounded below; NaN if no target is defined.
+
+    References
+    ----------
+    Schrimpf et al. (2018), Brain-Score: which artificial neural network for object
+    recognition is most brain-like? *bioRxiv* 407007 (median over neurons).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import r2_score
+    >>> y = np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [4.0, 1.0]])
+    >>> r2_score(y, y + [0.5, 0.0], multioutput="raw_values")
+    array([0.8, 1. ])
+    >>> r2_score(y, y + [0.5, 0.0], multioutput="median")
+    0.9
+    """
+    y_true, y_pred = _check_targets(y_true, y_pred)
+    flat = constant_columns(y_true)
+    warn_constant(flat, "target", "their R² is undefined (NaN, left out of the aggregate).")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = _sklearn_r2_score(y_true, y_pred, sample_weight=sample_weight,
+                               multioutput="raw_values", force_finite=False)
+    r2 = np.where(flat, np.nan, r2)
+    return _aggregate(r2, multioutput)

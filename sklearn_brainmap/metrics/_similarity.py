@@ -1,0 +1,347 @@
+"""Similarity measures between two response matrices with the same stimuli (rows).
+
+Every function takes ``X`` of shape ``(n_stimuli, n_units_x)`` and ``Y`` of shape
+``(n_stimuli, n_units_y)``; widths may differ. ``*_score`` is higher-is-better,
+``*_distance`` lower-is-better.
+"""
+
+import numpy as np
+
+from ..matching._transport import unit_matching
+from ._validation import centered_nonconstant, check_response_pair
+
+
+def _linear_kernel_terms(Xc, Yc):
+    """``‖X_cᵀY_c‖²_F``, ``‖X_cᵀX_c‖²_F``, ``‖Y_cᵀY_c‖²_F`` from the smallest arrays.
+
+    A matrix with fewer units than stimuli is used as is (feature space, arrays of
+    ``units × units``); a wider one through its Gram matrix ``K = A_c A_cᵀ``
+    (``stimuli × stimuli``). The cross term then is ``‖X_cᵀY_c‖²_F`` (both narrow),
+    ``Σ (K_y X_c) ∘ X_c`` (one wide) or ``⟨K_x, K_y⟩_F`` (both wide).
+    Returns the three terms and the diagonals ``diag(A_c A_cᵀ)`` (row norms²).
+    """
+    n = Xc.shape[0]
+    Kx = Xc @ Xc.T if Xc.shape[1] > n else None
+    Ky = Yc @ Yc.T if Yc.shape[1] > n else None
+    if Kx is None and Ky is None:
+        cross = np.linalg.norm(Xc.T @ Yc) ** 2
+    elif Kx is None:
+        cross = np.vdot(Ky @ Xc, Xc)
+    elif Ky is None:
+        cross = np.vdot(Kx @ Yc, Yc)
+    else:
+        cross = np.vdot(Kx, Ky)
+    xx = np.linalg.norm(Kx if Kx is not None else Xc.T @ Xc) ** 2
+    yy = np.linalg.norm(Ky if Ky is not None else Yc.T @ Yc) ** 2
+    dx = np.einsum("ij,ij->i", Xc, Xc)
+    dy = np.einsum("ij,ij->i", Yc, Yc)
+    return float(cross), float(xx), float(yy), dx, dy
+
+
+def _unbiased_hsic(cross, dx, dy, n):
+    """Song et al.'s unbiased HSIC (times ``n(n−3)``) for column-centred data.
+
+    With centred data ``K 1 = 0``, so the U-statistic
+    ``tr(K̃L̃) + (1ᵀK̃1)(1ᵀL̃1)/((n−1)(n−2)) − 2/(n−2) 1ᵀK̃L̃1`` (``K̃``: ``K`` with a zero
+    diagonal) only needs ``⟨K, L⟩``, ``d_x = diag K`` and ``d_y = diag L``:
+    ``⟨K, L⟩ − d_x·d_y + (Σd_x)(Σd_y)/((n−1)(n−2)) − 2 d_x·d_y/(n−2)``.
+    """
+    dd = float(dx @ dy)
+    return cross - dd + dx.sum() * dy.sum() / ((n - 1) * (n - 2)) - 2 * dd / (n - 2)
+
+
+def cka_score(X, Y, *, debiased=False):
+    """Linear centred kernel alignment (CKA) between two response matrices.
+
+    ``CKA(X, Y) = ‖Y_cᵀ X_c‖²_F / (‖X_cᵀ X_c‖_F ‖Y_cᵀ Y_c‖_F)`` on column-centred data
+    (Kornblith et al. 2019), i.e. ``HSIC(K, L) / √(HSIC(K, K) HSIC(L, L))`` with
+    linear kernels. ``debiased=True`` replaces every HSIC by Song et al.'s (2012)
+    unbiased estimator, which removes the positive bias of CKA when units outnumber
+    stimuli (independent representations then score ≈ 0, not ≫ 0).
+
+    Invariant to orthogonal transforms of the units, isotropic scaling and
+    translation of either input.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_stimuli, n_units_x)
+    Y : array-like of shape (n_stimuli, n_units_y)
+    debiased : bool, default=False
+        Use the unbiased HSIC estimator (needs at least 4 stimuli).
+
+    Returns
+    -------
+    score : float
+        In ``[0, 1]`` (biased); the debiased value can be slightly negative.
+
+    Raises
+    ------
+    ValueError
+        For mismatched rows, NaN or infinite values, fewer than 2 stimuli (4 when
+        ``debiased``), or an input whose units are all constant (CKA is then
+        undefined). Constant units among others are harmless: centring makes them
+        zero columns, which do not change CKA.
+
+    Notes
+    -----
+    Computed without forming an array larger than needed: a matrix with fewer units
+    than stimuli enters through its ``units × units`` products (feature space), a
+    wider one through its ``stimuli × stimuli`` Gram matrix. The debiased form uses
+    the same products plus the row norms ``diag(K)``, because ``K 1 = 0`` for centred
+    data.
+
+    References
+    ----------
+    Kornblith, Norouzi, Lee & Hinton (2019), Similarity of neural network
+    representations revisited, *ICML*. Song, Smola, Gretton, Bedo & Borgwardt (2012),
+    Feature selection via dependence maximization, *JMLR* 13 (unbiased HSIC).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import cka_score
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((100, 10))
+    >>> Q, _ = np.linalg.qr(rng.standard_normal((10, 10)))
+    >>> round(cka_score(X, 3 * X @ Q + 1), 12)
+    1.0
+    >>> bool(cka_score(X, rng.standard_normal((100, 10))) < 0.2)
+    True
+    """
+    X, Y = check_response_pair(X, Y, min_samples=4 if debiased else 2)
+    n = X.shape[0]
+    Xc = centered_nonconstant(X, "X", "CKA")
+    Yc = centered_nonconstant(Y, "Y", "CKA")
+    cross, xx, yy, dx, dy = _linear_kernel_terms(Xc, Yc)
+    if debiased:
+        cross = _unbiased_hsic(cross, dx, dy, n)
+        xx = _unbiased_hsic(xx, dx, dx, n)
+        yy = _unbiased_hsic(yy, dy, dy, n)
+        if xx <= 0 or yy <= 0:
+            raise ValueError(
+                "Debiased CKA is undefined: the unbiased HSIC of "
+                f"{'X' if xx <= 0 else 'Y'} with itself is not positive "
+                f"({min(xx, yy) / (n * (n - 3)):.3g}); too few stimuli for its variance.")
+    return float(cross / np.sqrt(xx * yy))
+
+
+def _procrustes_factor(Ac):
+    """A matrix ``B`` with ``B Bᵀ = A_c A_cᵀ`` and at most ``min(n, p)`` columns.
+
+    ``A_c`` itself when it has no more units than stimuli. Otherwise ``U Λ^½`` from the
+    eigendecomposition of the Gram matrix ``A_c A_cᵀ = U Λ Uᵀ``: ``A_c = U Λ^½ Vᵀ``
+    with orthonormal ``V``, which no unitarily invariant norm of ``A_cᵀ Y`` sees.
+    Eigenvalues within rounding of zero (``≤ n ε λ_max``; at least the one that
+    centring creates) are dropped, so that their rounding noise, amplified by the
+    square root, does not enter the nuclear norm. (A QR factor of ``A_cᵀ`` is exact
+    too, but LAPACK's QR was 5–15× slower than the Gram product + ``eigh`` on this
+    shared 2-core machine.)
+    """
+    n, p = Ac.shape
+    if p <= n:
+        return Ac
+    lam, U = np.linalg.eigh(Ac @ Ac.T)
+    keep = lam > n * np.finfo(lam.dtype).eps * lam[-1]
+    return U[:, keep] * np.sqrt(lam[keep])
+
+
+def procrustes_score(X, Y):
+    """Normalized Bures similarity: the cosine of the angular Procrustes distance.
+
+    ``NBS(X, Y) = ‖X_cᵀ Y_c‖_* / (‖X_c‖_F ‖Y_c‖_F) = max_Q ⟨X_c, Y_c Q⟩ / (‖X_c‖_F ‖Y_c‖_F)``
+    over orthogonal ``Q`` (``‖·‖_*`` the nuclear norm, the sum of singular values), on
+    column-centred data; different widths are zero-padded implicitly. In ``[0, 1]``;
+    1 when ``Y`` is a rotation, reflection, isotropic scaling and translation of
+    ``X``. Stricter than CKA: it compares the geometry itself, not only the
+    alignment of the kernels.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_stimuli, n_units_x)
+    Y : array-like of shape (n_stimuli, n_units_y)
+
+    Returns
+    -------
+    score : float
+        In ``[0, 1]`` (rounding above 1 is clipped).
+
+    Raises
+    ------
+    ValueError
+        For mismatched rows, NaN or infinite values, fewer than 2 stimuli, or an
+        input whose units are all constant. Constant units among others are zero
+        columns after centring and change nothing.
+
+    See Also
+    --------
+    procrustes_distance : ``arccos`` of this score, a metric.
+
+    Notes
+    -----
+    Arrays stay at most ``min(n, p_x) × min(n, p_y)``: a matrix wider than the number
+    of stimuli is first replaced by ``U Λ^½`` from its Gram matrix ``U Λ Uᵀ``, which
+    has the same Gram matrix and hence the same Procrustes geometry; the singular
+    values of the small product give the nuclear norm.
+
+    References
+    ----------
+    Williams, Kunz, Kornblith & Linderman (2021), Generalized shape metrics on neural
+    representations, *NeurIPS* (the angular distance and its cosine, the normalized
+    Bures similarity of the linear kernels).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import procrustes_score
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 6))
+    >>> Q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    >>> round(procrustes_score(X, 2 * X @ Q - 5), 12)
+    1.0
+    """
+    X, Y = check_response_pair(X, Y)
+    Bx = _procrustes_factor(centered_nonconstant(X, "X", "The Procrustes similarity"))
+    By = _procrustes_factor(centered_nonconstant(Y, "Y", "The Procrustes similarity"))
+    nuclear = np.linalg.svd(Bx.T @ By, compute_uv=False).sum()
+    score = nuclear / (np.linalg.norm(Bx) * np.linalg.norm(By))
+    return float(min(max(score, 0.0), 1.0))
+
+
+def procrustes_distance(X, Y):
+    """Angular Procrustes distance, ``arccos`` of the normalized Bures similarity.
+
+    ``d(X, Y) = arccos(‖X_cᵀ Y_c‖_* / (‖X_c‖_F ‖Y_c‖_F))``, in ``[0, π/2]``: the angle
+    between ``X_c`` and ``Y_c`` after the best rotation. It is a metric on
+    representations up to rotation, translation and isotropic scaling (symmetric,
+    triangle inequality), with different widths zero-padded.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_stimuli, n_units_x)
+    Y : array-like of shape (n_stimuli, n_units_y)
+
+    Returns
+    -------
+    distance : float
+        In radians; ``cos(distance) == procrustes_score(X, Y)``.
+
+    See Also
+    --------
+    procrustes_score : its cosine, with the validation rules.
+
+    References
+    ----------
+    Williams, Kunz, Kornblith & Linderman (2021), Generalized shape metrics on neural
+    representations, *NeurIPS*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import procrustes_distance
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> round(procrustes_distance(X, X[:, ::-1]), 12)
+    0.0
+    """
+    return float(np.arccos(procrustes_score(X, Y)))
+
+
+def soft_matching_score(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
+    """Soft matching similarity: the transport-weighted mean correlation of units.
+
+    ``score = Σ_ij P*_ij corr(x_i, y_j)`` with
+    ``P* = argmin_{P ≥ 0, P 1 = 1/N_x, Pᵀ 1 = 1/N_y} Σ_ij P_ij (1 − corr(x_i, y_j))``,
+    correlations on the stimuli given (Khosla & Williams 2023). With ``N_x = N_y``
+    the plan is a permutation: the mean correlation of the best one-to-one pairing.
+    Invariant to permutations of units and to an increasing affine change of each
+    unit; not to rotations (it sees single units).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_stimuli, n_units_x)
+    Y : array-like of shape (n_stimuli, n_units_y)
+    method : {"exact", "sinkhorn"}, default="exact"
+        Exact transport (:func:`scipy.optimize.linear_sum_assignment` when
+        ``N_x == N_y``, POT's ``ot.emd`` otherwise) or entropic (Sinkhorn).
+    reg, max_iter, tol
+        Sinkhorn only, as in :class:`~sklearn_brainmap.SoftMatching`: ``reg`` is
+        relative to the range of the costs. The entropic score is biased low (its
+        plan is blurred).
+
+    Returns
+    -------
+    score : float
+        In ``[−1, 1]``; 1 when ``Y`` is ``X`` with permuted, affinely rescaled units.
+
+    Raises
+    ------
+    ValueError
+        For mismatched rows, NaN or infinite values, fewer than 2 stimuli, or an
+        input whose units are all constant.
+
+    Notes
+    -----
+    Constant units have no correlation: they are left out of the transport (the
+    marginals are uniform over the other units) with a
+    :class:`~sklearn_brainmap.utils.ConstantUnitWarning` that counts them.
+
+    See Also
+    --------
+    soft_matching_distance : ``sqrt(2 (1 − score))``.
+    sklearn_brainmap.SoftMatching : the matching as a transform class.
+
+    References
+    ----------
+    Khosla & Williams (2023), Soft matching distance: a metric on neural
+    representations that captures single-neuron tuning, *UniReps workshop, NeurIPS*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import soft_matching_score
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 8))
+    >>> round(soft_matching_score(X, 2 * X[:, rng.permutation(8)] + 1), 12)
+    1.0
+    """
+    X, Y = check_response_pair(X, Y)
+    score = unit_matching(X, Y, method=method, reg=reg, max_iter=max_iter, tol=tol,
+                          names=("X", "Y")).score
+    if np.isnan(score):
+        raise ValueError("The soft matching score is undefined when every unit of X or "
+                         "of Y is constant.")
+    return float(score)
+
+
+def soft_matching_distance(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
+    """Soft matching distance ``sqrt(2 (1 − soft_matching_score(X, Y)))``.
+
+    With z-scored tuning curves scaled to unit norm, ``‖u − v‖² = 2 (1 − corr)``, so
+    this is the 2-Wasserstein distance between the two populations of normalised
+    tuning curves under uniform weights (Khosla & Williams 2023). In ``[0, 2]``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_stimuli, n_units_x)
+    Y : array-like of shape (n_stimuli, n_units_y)
+    method, reg, max_iter, tol
+        As in :func:`soft_matching_score`.
+
+    Returns
+    -------
+    distance : float
+
+    References
+    ----------
+    Khosla & Williams (2023), Soft matching distance: a metric on neural
+    representations that captures single-neuron tuning, *UniReps workshop, NeurIPS*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import soft_matching_distance
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 5.0]])
+    >>> round(soft_matching_distance(X, X[:, ::-1]), 12)
+    0.0
+    """
+    score = soft_matching_score(X, Y, method=method, reg=reg, max_iter=max_iter, tol=tol)
+    return float(np.sqrt(2.0 * max(0.0, 1.0 - score)))

@@ -1,0 +1,36 @@
+"""Input checks shared by the metric functions."""
+
+import numpy as np
+
+from ..utils import check_response_matrix, check_same_stimuli, constant_columns
+
+
+def check_response_pair(X, Y, *, min_samples=2):
+    """Validate two ``(n_stimuli, n_units)`` response matrices with the same stimuli.
+
+    Both are 2-D, finite, float64 or float32 (float32 is kept only when both are), and
+    have at least ``min_samples`` stimuli and the same number of them.
+    """
+    X = check_response_matrix(X, "X", min_samples=min_samples)
+    Y = check_response_matrix(Y, "Y", min_samples=min_samples)
+    check_same_stimuli(X, Y)
+    if X.dtype != Y.dtype:
+        X, Y = X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False)
+    return X, Y
+
+
+def centered_nonconstant(A, name, measure):
+    """Column-centred copy of ``A``; a clear error when every column is constant.
+
+    Constant columns are set to exactly zero (centring leaves rounding residue), so
+    that they contribute nothing, as a unit without variance should.
+    """
+    constant = constant_columns(A)
+    if constant.all():
+        raise ValueError(
+            f"{measure} is undefined when every unit of {name} is constant "
+            f"({name} has {A.shape[1]} unit(s) and no variance across stimuli).")
+    Ac = A - A.mean(axis=0)
+    if constant.any():
+        Ac[:, constant] = 0.0
+    return Ac
