@@ -115,7 +115,7 @@ class GaborEnergy(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Energy features of each image, shape (n_images, n_features_out_)."""
+        """Energy features of each image, shape ``(n_images, n_features_out_)``."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         images = _as_images(X, self.image_shape)

@@ -58,7 +58,7 @@ class SoftMatching(BaseMapping):
 
     Attributes
     ----------
-    transport_plan_ : ndarray of shape (n_features_in_, n_targets)
+    transport_plan_ : ndarray of shape (n_source_units, n_targets)
         The plan ``P*`` (float64). Rows of non-constant sources sum to ``1/N_x``,
         columns of non-constant targets to ``1/N_y`` (``N_x``, ``N_y`` counting
         non-constant units only).
@@ -66,9 +66,9 @@ class SoftMatching(BaseMapping):
         Slope ``a_j`` of each target on its averaged z-scored sources.
     intercept_ : ndarray of shape (n_targets,) or float
         Intercept ``b_j`` (the target's training mean, since ``ẑ_j`` is centred).
-    source_mean_ : ndarray of shape (n_features_in_,)
+    source_mean_ : ndarray of shape (n_source_units,)
         Training mean of each source unit.
-    source_scale_ : ndarray of shape (n_features_in_,)
+    source_scale_ : ndarray of shape (n_source_units,)
         Training standard deviation of each source unit (1 for constant units).
     n_iter_ : int
         Sinkhorn iterations run (1 for the direct exact solvers).
