@@ -9,7 +9,14 @@ populations and real-data loaders), ``plotting``, ``testing``.
 
 __version__ = "0.1.0.dev0"
 
-from .linear_model import Ridge
+from .linear_model import LinearNonlinear, LinearSoftplus, LogisticRidge, Ridge
 from .matching import OneToOne
 
-__all__ = ["OneToOne", "Ridge", "__version__"]
+__all__ = [
+    "LinearNonlinear",
+    "LinearSoftplus",
+    "LogisticRidge",
+    "OneToOne",
+    "Ridge",
+    "__version__",
+]
