@@ -126,7 +126,7 @@ class LinearNonlinear(_GLMMapping):
     ``PoissonRegressor(alpha=α/n)`` state the same objective per sample.
 
     All targets are fitted together by a batched truncated Newton–CG solver (exact
-    batched Newton/IRLS for at most 24 features); for the Poisson family this is
+    batched Newton/IRLS for at most 48 features); for the Poisson family this is
     Newton's method, for other families Fisher scoring.
 
     Parameters

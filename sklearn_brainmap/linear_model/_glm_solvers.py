@@ -47,7 +47,7 @@ from ._solvers import center, eigenbasis, ridge_coef
 
 #: With at most this many features the Newton direction is solved exactly from all
 #: targets' Hessians (built in one product, memory ``n (p+1)(p+2)/2``).
-EXACT_MAX_FEATURES = 24
+EXACT_MAX_FEATURES = 48
 
 #: Memory budget, in bytes, of one ``(n_samples, block)`` working array.
 BLOCK_BYTES = 2**26
@@ -368,17 +368,27 @@ class _ExactNewton:
     def __init__(self, X, alpha):
         self.X = X
         self.A = np.hstack([X, np.ones((X.shape[0], 1))])
+        self.products = _packed_products(self.A)
         self.penalty = np.append(np.full(X.shape[1], float(alpha)), 0.0)
 
     def direction(self, h, grad_w, grad_b, forcing):
-        H = weighted_grams(self.A, h)
+        H = weighted_grams(self.A, h, products=self.products)
         idx = np.arange(H.shape[1])
         H[:, idx, idx] += self.penalty
         d = solve_batched(H, -np.hstack([grad_w, grad_b[:, None]]))
         return d[:, :-1], d[:, -1]
 
 
-def weighted_grams(A, H, *, budget=BLOCK_BYTES):
+def _packed_products(A, budget=BLOCK_BYTES):
+    """Products of all pairs of columns ``i ≤ l`` of ``A`` (or None beyond ``budget``)."""
+    n, q = A.shape
+    iu, ju = np.triu_indices(q)
+    if n * iu.size * A.itemsize > budget:
+        return None
+    return A[:, iu] * A[:, ju]
+
+
+def weighted_grams(A, H, *, products=None, budget=BLOCK_BYTES):
     """All weighted Gram matrices ``Aᵀ diag(H[j]) A`` at once.
 
     When the ``n × q(q+1)/2`` matrix of column products fits in ``budget`` bytes, the
@@ -390,6 +400,8 @@ def weighted_grams(A, H, *, budget=BLOCK_BYTES):
     A : ndarray of shape (n, q)
     H : ndarray of shape (k, n)
         One row of weights per target.
+    products : ndarray, optional
+        ``_packed_products(A)`` when the caller keeps it across calls.
 
     Returns
     -------
@@ -398,9 +410,11 @@ def weighted_grams(A, H, *, budget=BLOCK_BYTES):
     n, q = A.shape
     k = H.shape[0]
     G = np.empty((k, q, q), dtype=A.dtype)
-    iu, ju = np.triu_indices(q)
-    if n * iu.size * A.itemsize <= budget:
-        packed = H @ (A[:, iu] * A[:, ju])
+    if products is None:
+        products = _packed_products(A, budget)
+    if products is not None:
+        iu, ju = np.triu_indices(q)
+        packed = H @ products
         G[:, iu, ju] = packed
         G[:, ju, iu] = packed
         return G
