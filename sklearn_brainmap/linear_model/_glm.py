@@ -266,11 +266,12 @@ class LinearSoftplus(_GLMMapping):
     The objective is block separable over targets; all targets are solved together by
     the batched truncated Newton–CG solver (Hessian–vector products for all targets as
     two matrix products, a per-target Armijo line search, converged targets frozen),
-    with exact analytic gradients. The curvature is the exact one where the fit is at
-    or above the target and the Gauss–Newton term ``σ(βη)²`` where it is below
-    (``σ² + βσ(1 − σ) max(μ − y, 0)``), so it is never negative and every direction
-    descends; this converges quadratically where the model fits exactly and also on
-    targets it cannot reach (negative values). The problem is not convex: the solution
+    with exact analytic gradients and Hessians. Where a Hessian is not positive
+    definite, conjugate gradients stop at the first direction of negative curvature
+    (exact Newton, for few features, falls back to the curvature
+    ``σ² + βσ(1 − σ) max(μ − y, 0) ≥ 0``), so every step descends. This converges
+    quadratically near a minimum, also for targets a softplus cannot reach (negative
+    values), where Gauss–Newton would crawl. The problem is not convex: the solution
     is the local minimum reached from zero weights and the intercept of the best
     constant fit.
 

@@ -36,6 +36,8 @@ IRLS). Lin, Weng & Keerthi (2008), Trust region Newton method for large-scale lo
 regression, *JMLR* 9, 627–650 (Hessian-vector products ``Xᵀ (D (X v))``).
 """
 
+import contextlib
+import functools
 import warnings
 from typing import NamedTuple
 
@@ -51,6 +53,11 @@ EXACT_MAX_FEATURES = 48
 
 #: Memory budget, in bytes, of one ``(n_samples, block)`` working array.
 BLOCK_BYTES = 2**26
+
+#: Below this many multiply-adds per product (``n × p × targets``) the Newton
+#: iterations run on one BLAS thread: starting threads costs more than they save, and
+#: on a busy machine OpenBLAS threads that wait for a core were 20–50× slower.
+SMALL_PRODUCT = 2**22
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
@@ -140,9 +147,10 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
         newton = _NewtonCG(Xc, alpha, preconditioner)
     for block in column_blocks(t, n, 8, budget=block_bytes):
         Sb = S if S.shape[0] == 1 else S[block]
-        W[block], b[block], n_iter[block], converged[block] = _newton_block(
-            newton, np.ascontiguousarray(Y[:, block].T), Sb, loss, alpha, W[block],
-            b[block], tol, max_iter)
+        with _blas_threads(n * p * (block.stop - block.start)):
+            W[block], b[block], n_iter[block], converged[block] = _newton_block(
+                newton, np.ascontiguousarray(Y[:, block].T), Sb, loss, alpha, W[block],
+                b[block], tol, max_iter)
     n_bad = int(np.count_nonzero(~converged))
     if n_bad:
         warnings.warn(
@@ -150,6 +158,20 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
             f"iterations (tol={tol}); increase max_iter or alpha.",
             ConvergenceWarning, stacklevel=3)
     return GLMSolution(W.T, b - W @ x_mean, n_iter, converged)
+
+
+@functools.lru_cache(maxsize=1)
+def _threadpool_controller():
+    from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
+
+    return ThreadpoolController()
+
+
+def _blas_threads(work):
+    """One BLAS thread for problems whose products have fewer than SMALL_PRODUCT terms."""
+    if work > SMALL_PRODUCT:
+        return contextlib.nullcontext()
+    return _threadpool_controller().limit(limits=1, user_api="blas")
 
 
 def _rows(A, index):
@@ -180,9 +202,11 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
     active = np.arange(k)
     for it in range(max_iter + 1):
         Ya, eta_a, Wa, Sa = Y[active], eta[active], W[active], _rows(S, active)
-        g, h = loss.derivatives(Ya, eta_a)
+        g, h, h_psd = loss.derivatives(Ya, eta_a)
         g *= Sa
         h *= Sa
+        if h_psd is not h:
+            h_psd *= Sa
         grad_w = g @ X
         grad_w += alpha * Wa
         grad_b = g.sum(axis=1)
@@ -195,13 +219,13 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
         if not running.all():
             active, Ya, eta_a, Wa = active[running], Ya[running], eta_a[running], \
                 Wa[running]
-            Sa, h = _rows(Sa, running), h[running]
+            Sa, h, h_psd = _rows(Sa, running), h[running], h_psd[running]
             grad_w, grad_b = grad_w[running], grad_b[running]
         n_iter[active] += 1
         grad_norm = np.sqrt(np.einsum("ij,ij->i", grad_w, grad_w) + grad_b**2)
         # forcing sequence, on the scale of the mean objective
         forcing = np.minimum(0.5, np.sqrt(grad_norm / s_sum[active]))
-        d_w, d_b = newton.direction(h, grad_w, grad_b, forcing)
+        d_w, d_b = newton.direction(h, h_psd, grad_w, grad_b, forcing)
         d_eta = d_w @ X.T
         d_eta += d_b[:, None]
         slope = np.einsum("ij,ij->i", grad_w, d_w) + grad_b * d_b
@@ -310,12 +334,13 @@ class _NewtonCG:
             z += (r_w - R @ self.V.T) / self.alpha
         return z
 
-    def direction(self, h, grad_w, grad_b, forcing, max_iter=None):
+    def direction(self, h, h_psd, grad_w, grad_b, forcing, max_iter=None):
+        """Truncated CG on ``H(h)``; the preconditioner is built from ``h_psd ≥ 0``."""
         X, alpha = self.X, self.alpha
         k, p = grad_w.shape
         max_iter = p + 1 if max_iter is None else max_iter
-        diag_w = self._diagonal(h)
-        diag_b = h.sum(axis=1)
+        diag_w = self._diagonal(h_psd)
+        diag_b = h_psd.sum(axis=1)
         diag_b[diag_b <= 0] = np.inf
         out_w, out_b = np.zeros((k, p)), np.zeros(k)
         r_w, r_b = -grad_w, -grad_b
@@ -371,10 +396,20 @@ class _ExactNewton:
         self.products = _packed_products(self.A)
         self.penalty = np.append(np.full(X.shape[1], float(alpha)), 0.0)
 
-    def direction(self, h, grad_w, grad_b, forcing):
+    def _hessians(self, h):
         H = weighted_grams(self.A, h, products=self.products)
         idx = np.arange(H.shape[1])
         H[:, idx, idx] += self.penalty
+        return H
+
+    def direction(self, h, h_psd, grad_w, grad_b, forcing):
+        """Solve with the exact Hessians, or with ``h_psd``'s where they are not positive definite."""
+        H = self._hessians(h)
+        if h_psd is not h:
+            lowest = np.linalg.eigvalsh(H)
+            indefinite = ~(lowest[:, 0] > 1e3 * np.finfo(float).eps * np.abs(lowest[:, -1]))
+            if indefinite.any():
+                H[indefinite] = self._hessians(h_psd[indefinite])
         d = solve_batched(H, -np.hstack([grad_w, grad_b[:, None]]))
         return d[:, :-1], d[:, -1]
 

@@ -6,9 +6,11 @@ target is handled at once. The batched solvers in :mod:`._glm_solvers` only need
 
 * ``value(Y, eta)``: the loss of every sample and target (up to terms that do not depend
   on ``η``; a unit deviance or half squared error, so that it is small near a good fit);
-* ``derivatives(Y, eta)``: its first derivative ``g = ∂ℓ/∂η`` and a non-negative
-  curvature ``h`` (the second derivative for canonical links, the Fisher or
-  Gauss–Newton weight otherwise), so that ``Xᵀ diag(h) X`` is positive semi-definite;
+* ``derivatives(Y, eta)``: its first derivative ``g = ∂ℓ/∂η``, a curvature ``h``
+  (the second derivative for canonical links, the Fisher weight otherwise) and a
+  non-negative version ``h_psd`` of it for preconditioning and as a fall-back (the
+  same array when ``h ≥ 0`` always), so that ``Xᵀ diag(h_psd) X`` is positive
+  semi-definite;
 * ``inverse_link(eta)``: the prediction ``μ(η)``.
 
 With a fitted intercept, the per-target objective minimised by the solvers is
@@ -32,7 +34,8 @@ class BernoulliLogit:
 
     def derivatives(self, Y, eta):
         prob = expit(eta)
-        return prob - Y, prob * (1.0 - prob)
+        curvature = prob * (1.0 - prob)
+        return prob - Y, curvature, curvature
 
     def inverse_link(self, eta):
         return expit(eta)
@@ -71,7 +74,8 @@ class FamilyLog:
         dmu = self.family.link.inverse_deriv(eta)
         variance = self.family.variance(mu)
         scaled = dmu / variance
-        return (mu - Y) * scaled, dmu * scaled
+        curvature = dmu * scaled
+        return (mu - Y) * scaled, curvature, curvature
 
     def inverse_link(self, eta):
         return np.exp(eta)
@@ -96,15 +100,14 @@ class SoftplusSquared:
     """Half squared error through a softplus: ``ℓ = (y − softplus_β(η))² / 2``.
 
     With ``μ = softplus_β(η)`` and ``σ = σ(βη)`` (its slope): ``g = (μ − y) σ`` and the
-    exact second derivative is ``σ² + β σ (1 − σ) (μ − y)``, which is negative where the
-    fit is below the target. The curvature used is its positive-part modification
-    ``h = σ² + β σ (1 − σ) max(μ − y, 0)``: never negative (so every Newton direction
-    descends), the exact Hessian wherever the fit is at or above the target, and at
-    least the Gauss–Newton term ``σ²`` elsewhere. Keeping the second-order term where
-    it is positive matters for targets below what a softplus can reach (e.g. negative
-    values): there ``σ² → 0`` while the exact curvature behaves like ``β σ |y|``, and
-    Gauss–Newton steps would crawl. The sum over samples plus ``α/2 ‖w‖²`` has the same
-    minimiser as ``‖y − μ‖² + α ‖w‖²``, so ``α`` is on :class:`Ridge`'s scale.
+    second derivative is ``h = σ² + β σ (1 − σ) (μ − y)``, negative where the fit is
+    well below the target. The solvers use this exact curvature (Newton–CG stops at
+    negative curvature; exact Newton falls back where a Hessian is not positive
+    definite) with the non-negative ``h_psd = σ² + β σ (1 − σ) max(μ − y, 0)`` for
+    preconditioning and fall-backs. Gauss–Newton (``σ²`` alone) would crawl on targets
+    a softplus cannot reach (negative values), where ``σ² → 0``. The sum over samples
+    plus ``α/2 ‖w‖²`` has the same minimiser as ``‖y − μ‖² + α ‖w‖²``, so ``α`` is on
+    :class:`Ridge`'s scale.
 
     Parameters
     ----------
@@ -122,9 +125,10 @@ class SoftplusSquared:
     def derivatives(self, Y, eta):
         slope = expit(self.beta * eta)
         resid = softplus(eta, self.beta) - Y
-        curvature = slope * slope
-        curvature += self.beta * slope * (1.0 - slope) * np.maximum(resid, 0.0)
-        return resid * slope, curvature
+        second = self.beta * slope * (1.0 - slope)
+        gauss_newton = slope * slope
+        return (resid * slope, gauss_newton + second * resid,
+                gauss_newton + second * np.maximum(resid, 0.0))
 
     def inverse_link(self, eta):
         return softplus(eta, self.beta)
