@@ -479,7 +479,8 @@ def solve_batched(M, R):
         with np.errstate(all="ignore"):
             out = np.linalg.solve(M, R[..., None])[..., 0]
             resid = np.linalg.norm((M @ out[..., None])[..., 0] - R, axis=1)
-            scale = np.linalg.norm(M, axis=(1, 2)) * np.linalg.norm(out, axis=1)
+            # for a positive semi-definite M, its trace bounds its norm
+            scale = np.abs(np.trace(M, axis1=1, axis2=2)) * np.linalg.norm(out, axis=1)
             bad = ~(resid <= 1e3 * np.finfo(M.dtype).eps * (scale + np.linalg.norm(R, axis=1)))
     except np.linalg.LinAlgError:
         out = np.empty_like(R)
@@ -571,33 +572,35 @@ def _target_blocks(targets, bytes_per_target, budget):
 
 
 def _dual_subset_ridge(K, Xc, Y, mask, counts, alpha):
-    """Dual ridge on row subsets for one block of targets (see :func:`subset_ridge`)."""
+    """Dual ridge on row subsets for one block of targets (see :func:`subset_ridge`).
+
+    The systems of a block are padded to the largest subset: padding rows and columns
+    are zero with a unit diagonal, so their dual coefficients are zero.
+    """
     n = K.shape[0]
     k = Y.shape[1]
     m = int(counts.max())
-    # the rows of each subset first (in their original order), then padding
-    rows = np.argsort(~mask, axis=0, kind="stable")[:m].T  # (k, m)
-    valid = np.arange(m)[None, :] < counts[:, None]
-    Ks = K[rows[:, :, None], rows[:, None, :]]
-    Ks *= valid[:, :, None]
-    Ks *= valid[:, None, :]
-    # centre within each subset: C K C with C = I − 11ᵀ/|S|
-    row_mean = Ks.sum(axis=2) / counts[:, None]
-    grand = row_mean.sum(axis=1) / counts
-    Ks -= row_mean[:, :, None]
-    Ks -= row_mean[:, None, :]
-    Ks += grand[:, None, None]
-    Ks *= valid[:, :, None]
-    Ks *= valid[:, None, :]
+    systems = np.zeros((k, m, m), dtype=K.dtype)
     diag = np.arange(m)
-    Ks[:, diag, diag] += np.where(valid, alpha, 1.0)
-    cols = np.arange(k)[:, None]
-    ys = np.where(valid, Y[rows, cols], 0.0)
-    y_mean = ys.sum(axis=1) / counts
-    ys = np.where(valid, ys - y_mean[:, None], 0.0)
-    dual = solve_batched(Ks, ys)
-    coef = np.zeros((n, k), dtype=Xc.dtype)
-    coef[rows[valid], np.nonzero(valid)[0]] = dual[valid]
+    systems[:, diag, diag] = 1.0
+    rhs = np.zeros((k, m), dtype=K.dtype)
+    y_mean = np.empty(k, dtype=K.dtype)
+    rows = [np.flatnonzero(mask[:, j]) for j in range(k)]
+    for j, r in enumerate(rows):
+        # K[S, S] centred within the subset: C K C with C = I − 11ᵀ/|S|
+        sub = K[np.ix_(r, r)]
+        row_mean = sub.mean(axis=1)
+        sub -= row_mean[:, None]
+        sub -= row_mean[None, :]
+        sub += row_mean.mean()
+        sub[diag[:r.size], diag[:r.size]] += alpha
+        systems[j, :r.size, :r.size] = sub
+        y_mean[j] = Y[r, j].mean()
+        rhs[j, :r.size] = Y[r, j] - y_mean[j]
+    dual = solve_batched(systems, rhs)
+    coef = np.zeros((n, k), dtype=K.dtype)
+    for j, r in enumerate(rows):
+        coef[r, j] = dual[j, :r.size]
     # the dual coefficients of each subset sum to zero, so W = X_cᵀ coef is unaffected
     # by the subset's own centring
     W = Xc.T @ coef
