@@ -14,13 +14,18 @@ running,
 
 * the gradient is one product ``Xᵀ G`` (``G = s ∘ ∂ℓ/∂η``, shape ``(n, k)``);
 * the Newton direction solves ``H_j d_j = −∇F_j`` with ``H_j = Aᵀ diag(h_j) A + αI``
-  (``A = [X, 1]``), either by preconditioned conjugate gradients, where each
-  Hessian-vector product for all targets is two matrix products ``Xᵀ (h ∘ (X V))`` and
-  the preconditioner is the diagonal of ``H_j`` (Jacobi), or, for few features, exactly
-  from all Hessians built in one product (batched IRLS);
+  (``A = [X, 1]``, the penalty not on the intercept), either by preconditioned
+  conjugate gradients, where each Hessian-vector product for all targets is two matrix
+  products ``Xᵀ (h ∘ (X V))``, or, for few features, exactly from all Hessians built in
+  one product (batched IRLS). The default preconditioner is Jacobi *in the
+  eigenbasis of the centred design* (``diag(Uᵀ diag(h_j) U) s + α`` with
+  ``X = U S Vᵀ``): on correlated features and ``n ≈ p`` it needed 1.2–4× fewer
+  Hessian-vector products than plain Jacobi (``preconditioner="jacobi"``); CG stops
+  at the forcing tolerance or at negative curvature (non-convex losses);
 * a backtracking (Armijo) line search per target needs only the elementwise loss at
   ``η + t Δη``, with ``Δη = X d`` computed once;
-* targets whose gradient is small enough are frozen and leave the working set.
+* targets whose gradient is small enough are frozen and leave the working set;
+* small problems run on one BLAS thread (see :data:`SMALL_PRODUCT`).
 
 :func:`subset_ridge` fits a ridge regression of each target on its own subset of rows
 (the stimuli where a LogisticRidge target is above threshold): exactly, from batched
@@ -45,7 +50,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..utils import column_blocks
-from ._solvers import center, eigenbasis, ridge_coef
+from ._solvers import center, eigenbasis
 
 #: With at most this many features the Newton direction is solved exactly from all
 #: targets' Hessians (built in one product, memory ``n (p+1)(p+2)/2``).
@@ -113,6 +118,10 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
         How Newton directions are computed: preconditioned conjugate gradients on
         Hessian-vector products, or exact solves of all Hessians (``"auto"``: exact
         with at most :data:`EXACT_MAX_FEATURES` features).
+    preconditioner : {"spectral", "jacobi"}
+        Preconditioner of the conjugate gradients: the diagonal of each Hessian in the
+        eigenbasis of the centred design (one eigendecomposition of the smaller Gram
+        matrix), or in the original coordinates.
     block_bytes : int
         Targets are processed in blocks whose ``(n_samples, block)`` arrays stay under
         this size.
@@ -288,11 +297,12 @@ class _NewtonCG:
     term times its gradient norm (truncated Newton), or on non-positive curvature.
     Arrays are target-major: ``h`` is ``(k, n)``, directions ``(k, p)``.
 
-    Preconditioners: ``"jacobi"``, the diagonal of each ``H_j``; ``"spectral"``,
-    ``(h̄_j XᵀX + αI)⁻¹`` with ``h̄_j`` the mean curvature of target ``j``, applied in
-    the eigenbasis of ``XᵀX`` (computed once) at the cost of two ``(k, p) × (p, r)``
-    products. The spectral one removes the spread of the design's own spectrum
-    (correlated features, ``n ≈ p``) and leaves CG only the spread of the curvatures.
+    Preconditioners: ``"jacobi"``, the diagonal of each ``H_j``; ``"spectral"``, the
+    diagonal of each ``H_j`` in the eigenbasis of the design, ``X = U S Vᵀ`` (computed
+    once): ``V diag(s² ∘ (U²)ᵀ h_j + α) Vᵀ`` (``α`` alone outside the row space),
+    applied at the cost of two ``(k, p) × (p, r)`` products. It removes the spread of
+    the design's own spectrum (correlated features, ``n ≈ p``) and leaves CG mostly
+    the spread of the curvatures ``h``.
     """
 
     def __init__(self, X, alpha, preconditioner="spectral"):
@@ -303,12 +313,13 @@ class _NewtonCG:
             self.X_sq = X * X
         else:
             basis = eigenbasis(X)
-            self.s = basis.s
-            root = np.sqrt(basis.s)
+            keep = basis.s > 0  # the design's row space
+            self.s, vecs = basis.s[keep], basis.vecs[:, keep]
+            root = np.sqrt(self.s)
             if basis.dual:
-                U, self.V = basis.vecs, X.T @ (basis.vecs / root)
+                U, self.V = vecs, X.T @ (vecs / root)
             else:
-                U, self.V = X @ (basis.vecs / root), basis.vecs
+                U, self.V = X @ (vecs / root), vecs
             self.U_sq = U * U
             self.full_rank = self.V.shape[1] == X.shape[1]
 
@@ -497,7 +508,7 @@ def subset_ridge(X, Y, mask, alpha, *, budget=2**27):
     ``(w_j, b_j) = argmin Σ_{i∈S_j} (y_ij − x_i·w − b)² + α‖w‖²`` (scikit-learn's
     ``Ridge`` on those rows). Solved exactly for all targets:
 
-    * targets using every row share one eigendecomposition (plain ridge);
+    * targets using every row share one factorisation (plain ridge);
     * otherwise primal: all weighted Gram matrices ``Aᵀ diag(m_j) A`` (``A = [X, 1]``) in
       one product and a batched solve, cost ``~n p²/2`` per target;
     * or dual: sub-blocks ``K[S_j, S_j]`` of one kernel matrix ``K = X_c X_cᵀ``,
@@ -534,7 +545,7 @@ def subset_ridge(X, Y, mask, alpha, *, budget=2**27):
     full = counts == n
     if full.any():
         Yc, y_mean = center(Y[:, full], True)
-        W[:, full] = ridge_coef(Xc, Yc, alpha)
+        W[:, full] = _plain_ridge(Xc, Yc, alpha)
         b[full] = y_mean
     q = p + 1
     primal = ~full & (n * q * q / 2 + q**3 / 3 <= counts**3 / 3.0 + counts**2)
@@ -564,6 +575,16 @@ def subset_ridge(X, Y, mask, alpha, *, budget=2**27):
                                                        counts[block], alpha)
             start += block.size
     return W, b - x_mean @ W
+
+
+def _plain_ridge(Xc, Yc, alpha):
+    """Ridge on all rows for several targets sharing ``alpha``: one factorisation."""
+    n, p = Xc.shape
+    if alpha == 0:
+        return np.linalg.lstsq(Xc, Yc, rcond=None)[0]  # minimum-norm least squares
+    if p <= n:
+        return np.linalg.solve(Xc.T @ Xc + alpha * np.eye(p), Xc.T @ Yc)
+    return Xc.T @ np.linalg.solve(Xc @ Xc.T + alpha * np.eye(n), Yc)
 
 
 def _target_blocks(targets, bytes_per_target, budget):

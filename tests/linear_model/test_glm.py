@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import PowerTransformer
 
-from sklearn_brainmap import LinearNonlinear, LinearSoftplus, Ridge
+from sklearn_brainmap import LinearNonlinear, LinearSoftplus, LogisticRidge, Ridge
 from sklearn_brainmap.linear_model._losses import inverse_softplus, softplus
 from sklearn_brainmap.utils import ConstantUnitWarning
 
@@ -300,13 +300,16 @@ def test_float32_agrees_with_float64(seed, p, name):
                                atol=1e-4 * (1 + np.abs(Y).max()))
 
 
-@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+@pytest.mark.parametrize("name", sorted(ESTIMATORS) + ["LogisticRidge"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_nan_inf_and_mismatched_rows_rejected(name, bad):
+    make = ESTIMATORS.get(name, lambda **kw: LogisticRidge(**kw))
     X, Y = property_data(0, 20, 3, name)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
-        ESTIMATORS[name]().fit(X, Y[:-1])
-    Y = Y.copy()
-    Y[3, 0] = bad
-    with pytest.raises(ValueError, match="NaN|infinity"):
-        ESTIMATORS[name]().fit(X, Y)
+        make().fit(X, Y[:-1])
+    bad_X, bad_Y = X.copy(), Y.copy()
+    bad_X[3, 0] = bad
+    bad_Y[3, 0] = bad
+    for data in ((bad_X, Y), (X, bad_Y)):
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            make().fit(*data)
