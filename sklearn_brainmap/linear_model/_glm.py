@@ -9,13 +9,13 @@ base class.
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.preprocessing import PowerTransformer
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import BaseMapping
 from ..utils import constant_columns, warn_constant
 from ._glm_solvers import fit_glm
-from ._losses import FamilyLog, SoftplusSquared, inverse_softplus, softplus
+from ._losses import FamilyLog, PoissonLog, SoftplusSquared, inverse_softplus, softplus
+from ._yeo_johnson import yeo_johnson, yeo_johnson_lambdas
 
 
 class _GLMMapping(BaseMapping):
@@ -34,7 +34,7 @@ class _GLMMapping(BaseMapping):
 
     def _constant_targets(self, Y, consequence):
         constant = constant_columns(Y)
-        warn_constant(constant, "target", consequence, stacklevel=4)
+        warn_constant(constant, "target", consequence, stacklevel=5)
         return constant
 
     def _solve(self, X, Y, loss, initial_eta):
@@ -82,6 +82,13 @@ def _statsmodels_family(family):
     return family
 
 
+def _family_loss(family):
+    """The loss object of a log-link family (closed forms for exactly Poisson)."""
+    from statsmodels.genmod import families
+
+    return PoissonLog() if type(family) is families.Poisson else FamilyLog(family)
+
+
 def _check_family_targets(family, Y):
     """Raise a clear error when targets fall outside the family's support."""
     from statsmodels.genmod import families
@@ -108,9 +115,11 @@ class LinearNonlinear(_GLMMapping):
     """Yeo-Johnson transform of the source, then a GLM with a log link (ILNP).
 
     The source ``X`` is first made approximately Gaussian, unit by unit, by a
-    Yeo-Johnson power transform fitted on the training stimuli (scikit-learn's
-    :class:`~sklearn.preprocessing.PowerTransformer`, standardised); then every target
-    is a generalised linear model of the transformed source ``X′`` with a log link:
+    Yeo-Johnson power transform fitted on the training stimuli and standardised
+    (the same ``λ`` and output as scikit-learn's
+    :class:`~sklearn.preprocessing.PowerTransformer`, all units fitted at once); then
+    every target is a generalised linear model of the transformed source ``X′`` with a
+    log link:
 
     ``Ŷ = exp(X′W + b)``, and for each target ``j``
 
@@ -153,8 +162,12 @@ class LinearNonlinear(_GLMMapping):
         Weights ``W`` on the transformed source (1-D when ``y`` was 1-D).
     intercept_ : ndarray of shape (n_targets,) or float
         Intercepts ``b`` (``-inf`` for a target that is zero for every stimulus).
-    power_transformer_ : PowerTransformer or None
-        The Yeo-Johnson transform fitted on the training source.
+    power_lambdas_ : ndarray of shape (n_features,) or None
+        Yeo-Johnson ``λ`` of each source unit (maximum likelihood on the training
+        stimuli; 1 for a constant unit); None without ``power_transform``.
+    power_mean_, power_scale_ : ndarray of shape (n_features,) or None
+        Mean and standard deviation of the transformed training source, used to
+        standardise it (scale 1 for a constant unit).
     n_iter_ : ndarray of int, shape (n_targets,) or int
         Newton iterations of each target.
     n_features_in_ : int
@@ -212,16 +225,26 @@ class LinearNonlinear(_GLMMapping):
         self.max_iter = max_iter
 
     def _transform_source(self, X):
-        if self.power_transformer_ is None:
+        if self.power_lambdas_ is None:
             return X
-        return self.power_transformer_.transform(X).astype(X.dtype, copy=False)
+        Xt = (yeo_johnson(X, self.power_lambdas_) - self.power_mean_) / self.power_scale_
+        return Xt.astype(X.dtype, copy=False)
+
+    def _fit_transform_source(self, X):
+        self.power_lambdas_ = self.power_mean_ = self.power_scale_ = None
+        if not self.power_transform:
+            return X
+        self.power_lambdas_ = yeo_johnson_lambdas(X)
+        Xt = yeo_johnson(X, self.power_lambdas_)
+        self.power_mean_ = Xt.mean(axis=0)
+        scale = Xt.std(axis=0)
+        self.power_scale_ = np.where(scale < 10 * np.finfo(float).eps, 1.0, scale)
+        return ((Xt - self.power_mean_) / self.power_scale_).astype(X.dtype, copy=False)
 
     def _fit(self, X, Y):
         family = _statsmodels_family(self.family)
         _check_family_targets(family, Y)
-        self.power_transformer_ = (PowerTransformer(method="yeo-johnson", standardize=True)
-                                   .fit(X) if self.power_transform else None)
-        Xt = self._transform_source(X)
+        Xt = self._fit_transform_source(X)
         constant = self._constant_targets(
             Y, "they get zero weights and the log of their value as intercept.")
         t, p = Y.shape[1], X.shape[1]
@@ -232,7 +255,7 @@ class LinearNonlinear(_GLMMapping):
         fit = ~constant
         if fit.any():
             coef[fit], intercept[fit], n_iter[fit] = self._solve(
-                Xt, Y[:, fit], FamilyLog(family), intercept[fit])
+                Xt, Y[:, fit], _family_loss(family), intercept[fit])
         self._store(coef, intercept, n_iter, X.dtype)
         return self
 

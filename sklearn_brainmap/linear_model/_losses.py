@@ -18,7 +18,7 @@ With a fitted intercept, the per-target objective minimised by the solvers is
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 
 class BernoulliLogit:
@@ -82,6 +82,28 @@ class FamilyLog:
 
     def initial_eta(self, mean):
         return np.log(mean)
+
+
+class PoissonLog(FamilyLog):
+    """The Poisson family with the log link, in closed form (the hot path of LinearNonlinear).
+
+    ``ℓ = y log(y/μ) − y + μ`` (half the unit deviance), ``g = μ − y``, ``h = μ``:
+    the same numbers as ``FamilyLog(statsmodels Poisson())`` with one exponential per
+    evaluation instead of the generic link, variance and deviance calls.
+    """
+
+    def __init__(self):
+        from statsmodels.genmod.families import Poisson
+
+        super().__init__(Poisson())
+
+    def value(self, Y, eta):
+        with np.errstate(over="ignore"):
+            return xlogy(Y, Y) - Y * eta - Y + np.exp(eta)
+
+    def derivatives(self, Y, eta):
+        mu = np.exp(eta)
+        return mu - Y, mu, mu
 
 
 def softplus(z, beta=1.0):
