@@ -40,6 +40,9 @@ class Comparison:
         Name of a contender that is the irreducible work (reported, not a competitor).
     memory : bool
         Whether to trace peak memory (one extra run per contender).
+    extrapolate : dict of str -> float, optional
+        Contenders timed on a subset of the work (e.g. a loop over 10 of 1000 targets):
+        their times are multiplied by the factor, and the report says so.
     """
 
     title: str
@@ -49,6 +52,7 @@ class Comparison:
     check: Callable | None = None
     floor: str | None = None
     memory: bool = True
+    extrapolate: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
 
 
@@ -111,6 +115,7 @@ def run(comparison, repeats=3, log=print):
         order = names if r % 2 == 0 else names[::-1]
         for name in order:
             seconds, _ = _time(comparison.contenders[name], inner[name])
+            seconds *= comparison.extrapolate.get(name, 1)
             times[name].append(seconds)
             log(f"  {comparison.size} {name}: {seconds:.3f} s")
     agreement = comparison.check(outputs) if comparison.check else ""
@@ -142,6 +147,9 @@ def markdown(comparisons):
                 ratio = "—" if name == c.ours else f"{med / ours:.2f}×"
                 label = f"**{name}**" if name == c.ours else (
                     f"{name} (floor)" if name == c.floor else name)
+                if name in c.extrapolate:
+                    label += (f" (timed on 1/{c.extrapolate[name]:g} of the work, "
+                              f"×{c.extrapolate[name]:g}; memory of that part)")
                 peak = res["peak"].get(name)
                 peak = f"{peak / 2**30:.2f} GiB" if peak is not None else "—"
                 agreement = res["agreement"] if name == c.ours else ""

@@ -5,6 +5,7 @@ Usage::
     python benchmarks/run.py                     # every suite, full sizes
     python benchmarks/run.py ridge --quick       # one suite, small sizes only
     python benchmarks/run.py ridge --out benchmarks/results/ridge.md
+    python benchmarks/run.py glm --blas-threads 1   # every contender on one BLAS thread
 
 Each suite is a module ``benchmarks/bench_<name>.py`` with a function
 ``comparisons(quick: bool) -> list[Comparison]``. Install the peers with the ``bench``
@@ -12,6 +13,7 @@ extra (``pip install -e ".[bench]"``).
 """
 
 import argparse
+import contextlib
 import importlib
 import sys
 from pathlib import Path
@@ -31,15 +33,26 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, help="write the markdown report here")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit every contender to this many BLAS threads (on a "
+                             "machine shared with other jobs, waiting BLAS threads can "
+                             "distort small products by 10x or more)")
     args = parser.parse_args(argv)
+    limit = contextlib.nullcontext()
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+        limit = threadpool_limits(limits=args.blas_threads, user_api="blas")
     report = ["## Machine\n", machine_info(), ""]
-    for suite in args.suites or suites:
-        module = importlib.import_module(f"bench_{suite}")
-        done = []
-        for comparison in module.comparisons(args.quick):
-            print(f"{comparison.title} {comparison.size}", flush=True)
-            done.append(run(comparison, repeats=args.repeats))
-        report.append(markdown(done))
+    if args.blas_threads is not None:
+        report.insert(2, f"- BLAS threads limited to {args.blas_threads} for every contender")
+    with limit:
+        for suite in args.suites or suites:
+            module = importlib.import_module(f"bench_{suite}")
+            done = []
+            for comparison in module.comparisons(args.quick):
+                print(f"{comparison.title} {comparison.size}", flush=True)
+                done.append(run(comparison, repeats=args.repeats))
+            report.append(markdown(done))
     text = "\n".join(report)
     print(text)
     if args.out:

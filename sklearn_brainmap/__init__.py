@@ -9,7 +9,15 @@ populations and real-data loaders), ``plotting``, ``testing``.
 
 __version__ = "0.1.0.dev0"
 
-from .linear_model import Ridge
+from .linear_model import LinearNonlinear, LinearSoftplus, LogisticRidge, Ridge
 from .matching import OneToOne, SoftMatching
 
-__all__ = ["OneToOne", "Ridge", "SoftMatching", "__version__"]
+__all__ = [
+    "LinearNonlinear",
+    "LinearSoftplus",
+    "LogisticRidge",
+    "OneToOne",
+    "Ridge",
+    "SoftMatching",
+    "__version__",
+]

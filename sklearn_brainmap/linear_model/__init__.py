@@ -1,5 +1,7 @@
 """Linear and generalised-linear transform classes."""
 
+from ._glm import LinearNonlinear, LinearSoftplus
+from ._logistic_ridge import LogisticRidge
 from ._ridge import DEFAULT_ALPHAS, Ridge
 
-__all__ = ["DEFAULT_ALPHAS", "Ridge"]
+__all__ = ["DEFAULT_ALPHAS", "LinearNonlinear", "LinearSoftplus", "LogisticRidge", "Ridge"]
