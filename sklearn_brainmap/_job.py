@@ -37,29 +37,23 @@ class Candidate:
 
 
 def default_candidates():
-    """The transform classes of the IATC comparison, in the papers' order."""
-    from . import OneToOne, Ridge
+    """The transform classes of the IATC comparison, from flexible to strict, and RSA."""
+    from . import LinearNonlinear, LinearSoftplus, LogisticRidge, OneToOne, Ridge, SoftMatching
+    from .metrics import rsa_score
 
-    out = [Candidate("Ridge", Ridge)]
-    import sklearn_brainmap as bm
-    if hasattr(bm, "LogisticRidge"):
-        out.append(Candidate("LogisticRidge", bm.LogisticRidge))
-    if hasattr(bm, "LinearNonlinear"):
-        # a Poisson GLM needs non-negative targets: post-activation only
-        out.append(Candidate("LinearNonlinear", bm.LinearNonlinear, responses=("post",)))
-    if hasattr(bm, "LinearSoftplus"):
-        out.append(Candidate("LinearSoftplus", bm.LinearSoftplus))
-        out.append(Candidate("Pre Linear Softplus", bm.LinearSoftplus, source="pre",
-                             responses=("post",)))
-    if hasattr(bm, "SoftMatching"):
-        out.append(Candidate("SoftMatching", bm.SoftMatching))
-    out.append(Candidate("OneToOne", OneToOne))
-    try:
-        from .metrics import rsa_score
-        out.append(Candidate("RSA", lambda: rsa_score, specificity_only=True))
-    except ImportError:
-        pass
-    return out
+    # The nonlinear classes model rectified, non-negative responses (a Poisson GLM even
+    # requires them): they are compared on post-activation targets only.
+    post = ("post",)
+    return [
+        Candidate("Ridge", Ridge),
+        Candidate("LogisticRidge", LogisticRidge, responses=post),
+        Candidate("LinearNonlinear", LinearNonlinear, responses=post),
+        Candidate("LinearSoftplus", LinearSoftplus, responses=post),
+        Candidate("Pre Linear Softplus", LinearSoftplus, source="pre", responses=post),
+        Candidate("SoftMatching", SoftMatching),
+        Candidate("OneToOne", OneToOne),
+        Candidate("RSA", lambda: rsa_score, specificity_only=True),
+    ]
 
 
 @dataclass
