@@ -1,0 +1,84 @@
+"""The papers' qualitative results on the default simulated population (science.md).
+
+Each claim is checked on the default population (5 subjects, 3 layers, 50 units,
+noise gain 20) with 3 folds over stimuli. Claims that do not hold on this population
+are marked ``xfail`` with the measured reason, so that the suite says which results
+the simulation reproduces and which it does not (see the issue notes).
+"""
+
+import pytest
+
+from sklearn_brainmap._job import default_candidates, run_comparison
+
+
+def _run(activation, names, responses):
+    candidates = [c for c in default_candidates() if c.name in names]
+    for c in candidates:
+        c.responses = tuple(r for r in c.responses if r in responses)
+    results, _, _ = run_comparison(activations=(activation,), n_folds=3,
+                                   candidates=candidates, log=lambda message: None)
+    return {(r.responses, r.name): r.row() for r in results}
+
+
+@pytest.fixture(scope="module")
+def relu():
+    return _run("relu", {"Ridge", "OneToOne", "SoftMatching", "LogisticRidge"},
+                ("pre", "post"))
+
+
+@pytest.fixture(scope="module")
+def softplus():
+    return _run("softplus", {"Ridge", "LinearNonlinear", "LinearSoftplus",
+                             "Pre Linear Softplus"}, ("pre", "post"))
+
+
+def test_pre_activation_more_predictable_than_post(relu, softplus):
+    for table in (relu, softplus):
+        assert table["pre", "Ridge"]["predictivity"] > table["post", "Ridge"]["predictivity"]
+
+
+def test_ridge_predicts_better_than_matching_classes(relu):
+    for responses in ("pre", "post"):
+        ridge = relu[responses, "Ridge"]["predictivity"]
+        assert ridge > relu[responses, "SoftMatching"]["predictivity"] + 0.2
+        assert ridge > relu[responses, "OneToOne"]["predictivity"] + 0.2
+
+
+def test_ridge_more_specific_than_matching_classes_on_pre_activations(relu):
+    ridge = relu["pre", "Ridge"]["silhouette"]
+    assert ridge > relu["pre", "SoftMatching"]["silhouette"]
+    assert ridge > relu["pre", "OneToOne"]["silhouette"]
+
+
+@pytest.mark.xfail(reason="measured: on post-ReLU responses every silhouette is near 0 "
+                          "and Ridge's is the lowest; target areas differ in how "
+                          "predictable they are, which swamps area identity",
+                   strict=False)
+def test_ridge_more_specific_than_matching_classes_on_post_activations(relu):
+    ridge = relu["post", "Ridge"]["silhouette"]
+    assert ridge > relu["post", "SoftMatching"]["silhouette"]
+    assert ridge > relu["post", "OneToOne"]["silhouette"]
+
+
+def test_logistic_ridge_beats_ridge_on_post_relu(relu):
+    assert relu["post", "LogisticRidge"]["predictivity"] > \
+        relu["post", "Ridge"]["predictivity"]
+
+
+def test_pre_linear_softplus_best_on_post_softplus(softplus):
+    best = softplus["post", "Pre Linear Softplus"]["predictivity"]
+    for name in ("Ridge", "LinearNonlinear", "LinearSoftplus"):
+        assert best > softplus["post", name]["predictivity"]
+
+
+def test_linear_softplus_at_least_ridge_on_post_softplus(softplus):
+    assert softplus["post", "LinearSoftplus"]["predictivity"] >= \
+        softplus["post", "Ridge"]["predictivity"]
+
+
+@pytest.mark.xfail(reason="measured: LinearNonlinear's median R² on post-softplus "
+                          "responses is below Ridge's (0.739 vs 0.770 with 5 folds)",
+                   strict=False)
+def test_linear_nonlinear_at_least_ridge_on_post_softplus(softplus):
+    assert softplus["post", "LinearNonlinear"]["predictivity"] >= \
+        softplus["post", "Ridge"]["predictivity"]
