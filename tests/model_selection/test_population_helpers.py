@@ -141,3 +141,19 @@ def test_neuron_to_unit_ratio_from_noisy_fitted_curves():
     g = fit_subsampling_curve(neurons, truth(neurons / alpha)
                               + 0.003 * rng.standard_normal(7))
     assert neuron_to_unit_ratio(f, g, neurons.max()) == pytest.approx(alpha, rel=0.1)
+
+
+def test_pooled_v1_scores_stay_below_the_split_half_ceiling(shared_data):
+    from sklearn_brainmap.datasets import load_henaff2021_v1
+    from sklearn_brainmap.metrics import split_half_reliability
+
+    data = load_henaff2021_v1(shared_data)
+    ceiling = split_half_reliability(data.spike_counts, random_state=0)
+    pooled = pooled_source_scores(Ridge(cv=None), data.responses, data.monkey, data.areas,
+                                  cv=KFold(3, shuffle=True, random_state=0),
+                                  scoring="pearson")
+    assert len(pooled.profiles) == 4          # one per monkey, from the other three
+    ok = np.isfinite(ceiling) & np.isfinite(pooled.unit_scores)
+    assert ok.mean() > 0.9
+    explained = pooled.unit_scores[ok] ** 2
+    assert 0.1 < explained.mean() < ceiling[ok].mean()
