@@ -235,4 +235,27 @@ def _comparable(v, name, compare):
     if np.ptp(v) <= 16 * np.finfo(np.float64).eps * np.abs(v).max():
         raise ValueError(f"The RDM of {name} is constant (all stimulus pairs equally "
                          "dissimilar): its correlation with another RDM is undefined.")
-    return stats.rankdata(v) if compare == "spearman" else v
+    return _average_ranks(v) if compare == "spearman" else v
+
+
+def _average_ranks(v):
+    """Ranks 1..n of ``v`` with ties given their average rank, written into ``v``.
+
+    The same as :func:`scipy.stats.rankdata` (``method="average"``) with fewer
+    temporaries: at 10,000 stimuli (5·10⁷ pairs) about 1.2 GB beside ``v`` instead
+    of 2.5 GB.
+    """
+    n = v.size
+    order = np.argsort(v, kind="stable")
+    sorted_v = v[order]
+    first = np.empty(n, dtype=bool)       # where a run of equal values starts
+    first[0] = True
+    np.not_equal(sorted_v[1:], sorted_v[:-1], out=first[1:])
+    del sorted_v
+    if first.all():
+        v[order] = np.arange(1.0, n + 1.0)
+    else:
+        starts = np.flatnonzero(first)
+        lengths = np.diff(np.append(starts, n))
+        v[order] = np.repeat(starts + (lengths + 1) / 2.0, lengths)
+    return v

@@ -100,3 +100,17 @@ def test_errors(rng):
     nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         rdm(nan)
+
+
+@pytest.mark.parametrize("compare, reference", [
+    ("spearman", stats.spearmanr), ("kendall", stats.kendalltau)])
+def test_tied_dissimilarities_get_average_ranks(rng, compare, reference):
+    # integer-valued RDMs: many ties, as with counts or coarse ratings
+    Dx = squareform(rng.integers(0, 5, 190).astype(float))
+    Dy = squareform(rng.integers(0, 3, 190) + rng.integers(0, 2, 190).astype(float))
+    triangle = np.triu_indices(20, k=1)
+    expected = reference(Dx[triangle], Dy[triangle]).statistic
+    assert rsa_score(Dx, Dy, rdm_metric="precomputed", compare=compare) == pytest.approx(
+        expected, rel=1e-12)
+    v = rng.integers(0, 7, 500).astype(float)
+    np.testing.assert_array_equal(rsa_module._average_ranks(v.copy()), stats.rankdata(v))
