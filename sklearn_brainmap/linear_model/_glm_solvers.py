@@ -163,8 +163,9 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
     n_bad = int(np.count_nonzero(~converged))
     if n_bad:
         warnings.warn(
-            f"{n_bad} of {t} target(s) did not converge in max_iter={max_iter} Newton "
-            f"iterations (tol={tol}); increase max_iter or alpha.",
+            f"{n_bad} of {t} target(s) did not converge to tol={tol} in "
+            f"max_iter={max_iter} Newton iterations (or their line search stalled at "
+            f"rounding level); increase max_iter or alpha, or loosen tol.",
             ConvergenceWarning, stacklevel=3)
     return GLMSolution(W.T, b - W @ x_mean, n_iter, converged)
 
@@ -210,7 +211,10 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
     converged = np.zeros(k, dtype=bool)
     active = np.arange(k)
     for it in range(max_iter + 1):
-        Ya, eta_a, Wa, Sa = Y[active], eta[active], W[active], _rows(S, active)
+        if active.size == k:  # views while every target is running
+            Ya, eta_a, Wa, Sa = Y, eta, W, S
+        else:
+            Ya, eta_a, Wa, Sa = Y[active], eta[active], W[active], _rows(S, active)
         g, h, h_psd = loss.derivatives(Ya, eta_a)
         g *= Sa
         h *= Sa
@@ -273,10 +277,14 @@ def _line_search(loss, Y, S, eta, W, d_eta, d_w, f0, slope, alpha):
     eps = np.finfo(float).eps
     for _ in range(_MAX_HALVINGS):
         st = step[todo, None]
+        if todo.size == k:  # views for the first trial of every target
+            Yt, St, eta_t, d_eta_t, W_t, d_w_t = Y, S, eta, d_eta, W, d_w
+        else:
+            Yt, St = Y[todo], _rows(S, todo)
+            eta_t, d_eta_t, W_t, d_w_t = eta[todo], d_eta[todo], W[todo], d_w[todo]
         with np.errstate(over="ignore", invalid="ignore"):
-            f_try, scale = _objective(loss, Y[todo], _rows(S, todo),
-                                      eta[todo] + st * d_eta[todo],
-                                      W[todo] + st * d_w[todo], alpha)
+            f_try, scale = _objective(loss, Yt, St, eta_t + st * d_eta_t,
+                                      W_t + st * d_w_t, alpha)
         good = np.isfinite(f_try) & (
             f_try <= f0[todo] + _ARMIJO * step[todo] * slope[todo] + 64 * eps * scale)
         ok[todo[good]] = True

@@ -18,7 +18,7 @@ With a fitted intercept, the per-target objective minimised by the solvers is
 """
 
 import numpy as np
-from scipy.special import expit, xlogy
+from scipy.special import expit
 
 
 class BernoulliLogit:
@@ -87,9 +87,10 @@ class FamilyLog:
 class PoissonLog(FamilyLog):
     """The Poisson family with the log link, in closed form (the hot path of LinearNonlinear).
 
-    ``ℓ = y log(y/μ) − y + μ`` (half the unit deviance), ``g = μ − y``, ``h = μ``:
-    the same numbers as ``FamilyLog(statsmodels Poisson())`` with one exponential per
-    evaluation instead of the generic link, variance and deviance calls.
+    ``ℓ = μ − y η`` (half the unit deviance ``y log(y/μ) − y + μ`` without its terms
+    free of ``η``), ``g = μ − y``, ``h = μ``: the same derivatives as
+    ``FamilyLog(statsmodels Poisson())`` with one exponential per evaluation instead of
+    the generic link, variance and deviance calls.
     """
 
     def __init__(self):
@@ -99,7 +100,9 @@ class PoissonLog(FamilyLog):
 
     def value(self, Y, eta):
         with np.errstate(over="ignore"):
-            return xlogy(Y, Y) - Y * eta - Y + np.exp(eta)
+            out = np.exp(eta)
+        out -= Y * eta
+        return out
 
     def derivatives(self, Y, eta):
         mu = np.exp(eta)
