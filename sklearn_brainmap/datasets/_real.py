@@ -27,7 +27,14 @@ COWLEY2023_SESSIONS = {
 
 def get_data_home(data_home=None):
     """The folder that holds the datasets: ``data_home``, ``$SKLEARN_BRAINMAP_DATA`` or
-    ``~/sklearn_brainmap_data``."""
+    ``~/sklearn_brainmap_data``.
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.datasets import get_data_home
+    >>> get_data_home("/data/recordings").as_posix()
+    '/data/recordings'
+    """
     if data_home is None:
         data_home = os.environ.get("SKLEARN_BRAINMAP_DATA",
                                    Path("~") / "sklearn_brainmap_data")

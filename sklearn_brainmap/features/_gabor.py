@@ -21,7 +21,16 @@ def _as_images(X, image_shape):
 
 
 def gabor_kernel(size, wavelength, orientation, phase, sigma_per_wavelength=0.5):
-    """A zero-mean, unit-norm Gabor filter ``exp(−r²/2σ²) cos(2π x'/λ + φ)``."""
+    """A zero-mean, unit-norm Gabor filter ``exp(−r²/2σ²) cos(2π x'/λ + φ)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.features import gabor_kernel
+    >>> k = gabor_kernel(9, wavelength=4.0, orientation=0.0, phase=0.0)
+    >>> k.shape, bool(abs(k.sum()) < 1e-12), bool(np.isclose(np.linalg.norm(k), 1))
+    ((9, 9), True, True)
+    """
     half = size // 2
     y, x = np.mgrid[-half:half + 1, -half:half + 1].astype(float)
     x_rot = x * np.cos(orientation) + y * np.sin(orientation)

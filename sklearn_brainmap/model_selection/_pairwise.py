@@ -26,6 +26,15 @@ def targets_separable(estimator):
     the package's transform classes that declare ``_separable_targets = True`` and for
     a :class:`~sklearn.pipeline.Pipeline` ending in one (its earlier steps transform
     the source only); False for anything else, which is then fitted pair by pair.
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_brainmap import Ridge, SoftMatching
+    >>> from sklearn_brainmap.model_selection import targets_separable
+    >>> targets_separable(make_pipeline(PCA(10), Ridge())), targets_separable(SoftMatching())
+    (True, False)
     """
     if isinstance(estimator, Pipeline):
         return targets_separable(estimator.steps[-1][1])

@@ -21,6 +21,20 @@ def silhouette_scorer(estimator, X, y=None):
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap import Ridge
+    >>> from sklearn_brainmap.model_selection import (PairwiseMapping, silhouette_scorer)
+    >>> rng = np.random.default_rng(0)
+    >>> latent = {a: rng.standard_normal((80, 3)) for a in "AB"}
+    >>> X = np.hstack([latent[a] @ rng.standard_normal((3, 6)) for s in range(3)
+    ...                for a in "AB"])
+    >>> subjects, areas = np.repeat([0, 1, 2], 12), np.tile(np.repeat(list("AB"), 6), 3)
+    >>> mapping = PairwiseMapping(Ridge(cv=None), subjects=subjects, areas=areas)
+    >>> bool(silhouette_scorer(mapping.fit(X[:60]), X[60:]) > 0.9)
+    True
     """
     return float(estimator.score(X, y))
 
@@ -41,5 +55,19 @@ def predictivity_scorer(estimator, X, y=None):
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap import Ridge
+    >>> from sklearn_brainmap.model_selection import (PairwiseMapping, predictivity_scorer)
+    >>> rng = np.random.default_rng(0)
+    >>> latent = {a: rng.standard_normal((80, 3)) for a in "AB"}
+    >>> X = np.hstack([latent[a] @ rng.standard_normal((3, 6)) for s in range(3)
+    ...                for a in "AB"])
+    >>> subjects, areas = np.repeat([0, 1, 2], 12), np.tile(np.repeat(list("AB"), 6), 3)
+    >>> mapping = PairwiseMapping(Ridge(cv=None), subjects=subjects, areas=areas)
+    >>> bool(predictivity_scorer(mapping.fit(X[:60]), X[60:]) > 0.9)
+    True
     """
     return float(estimator.predictivity(X, y))

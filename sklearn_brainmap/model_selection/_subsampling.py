@@ -102,6 +102,13 @@ class CurveFit:
 
     ``kind="arctan"``: ``f(m) = L·arctan(k·m) + b`` (saturating, for model units);
     ``kind="log"``: ``g(n) = a·log(1 + k·n) + b`` (for animal neurons).
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.model_selection import CurveFit
+    >>> curve = CurveFit("log", (0.1, 1.0, 0.0))
+    >>> float(round(curve(0.0), 6)), float(round(curve(1.0), 4))
+    (0.0, 0.0693)
     """
 
     kind: str

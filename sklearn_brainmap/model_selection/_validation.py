@@ -44,6 +44,18 @@ def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=Non
     scores : ndarray of shape (n_target_units,)
         Mean over folds of each unit's held-out score; NaN where a unit's score is
         undefined in every fold (a constant unit).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap import Ridge
+    >>> from sklearn_brainmap.model_selection import cross_val_unit_scores
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((100, 5))
+    >>> Y = np.column_stack([X[:, 0], rng.standard_normal(100)])  # predictable, noise
+    >>> scores = cross_val_unit_scores(Ridge(cv=None), X, Y, scoring="pearson")
+    >>> bool(scores[0] > 0.99 and scores[1] < 0.3)
+    True
     """
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
     Y = check_array(Y, dtype=[np.float64, np.float32], input_name="Y", ensure_2d=False)

@@ -22,6 +22,15 @@ def unit_columns(A):
     norm : ndarray of shape (n_columns,)
         Euclidean norm of each centred column (``sqrt(n) × std``); 0 for constant ones.
     constant : ndarray of bool, shape (n_columns,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.utils import unit_columns
+    >>> A = np.array([[1.0, 5.0], [2.0, 5.0], [4.0, 5.0]])
+    >>> U, mean, norm, constant = unit_columns(A)
+    >>> constant.tolist(), bool(np.isclose(np.linalg.norm(U[:, 0]), 1.0))
+    ([False, True], True)
     """
     A = np.asarray(A)
     constant = constant_columns(A)
@@ -46,6 +55,14 @@ def columnwise_r2(Y_true, Y_pred):
 
     Unlike :func:`sklearn.metrics.r2_score` (which reports 1 or 0 for a constant
     column), an undefined score is NaN here so that aggregates can exclude it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.utils import columnwise_r2
+    >>> y = np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]])
+    >>> columnwise_r2(y, y + [[0.1, 0.0], [-0.1, 0.0], [0.0, 0.0]]).round(2)
+    array([0.99,  nan])
     """
     resid = Y_true - Y_pred
     centred = Y_true - Y_true.mean(axis=0)
@@ -58,7 +75,16 @@ def columnwise_r2(Y_true, Y_pred):
 
 
 def columnwise_pearson(Y_true, Y_pred):
-    """Pearson correlation of each column pair; NaN where either column is constant."""
+    """Pearson correlation of each column pair; NaN where either column is constant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.utils import columnwise_pearson
+    >>> y = np.array([[1.0, 3.0], [2.0, 1.0], [3.0, 2.0]])
+    >>> columnwise_pearson(y, 2 * y + 1).round(6)
+    array([1., 1.])
+    """
     Ut, *_, const_t = unit_columns(Y_true)
     Up, *_, const_p = unit_columns(Y_pred)
     r = np.einsum("ij,ij->j", Ut, Up)
@@ -86,6 +112,15 @@ def classical_mds(D, n_components=2):
     ``B = −½ J D² J`` with ``J = I − 11ᵀ/n``; the embedding is the top eigenvectors of
     ``B`` scaled by the square roots of their (non-negative) eigenvalues. Deterministic,
     unlike the iterative SMACOF of :class:`sklearn.manifold.MDS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.utils import classical_mds
+    >>> D = np.array([[0.0, 3.0, 4.0], [3.0, 0.0, 5.0], [4.0, 5.0, 0.0]])
+    >>> xy = classical_mds(D)
+    >>> bool(np.allclose(np.linalg.norm(xy[0] - xy[2]), 4.0))
+    True
     """
     n = D.shape[0]
     J = np.eye(n) - 1.0 / n

@@ -21,6 +21,13 @@ def constant_columns(A):
     A column counts as constant when its range is within a few ulps of its largest
     absolute value, so that a column made constant by arithmetic (``x - x.mean()`` of a
     constant) is caught as well as an exactly constant one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.utils import constant_columns
+    >>> constant_columns(np.array([[1.0, 0.0], [1.0, 2.0]])).tolist()
+    [True, False]
     """
     A = np.asarray(A)
     if A.shape[0] == 0:
