@@ -60,3 +60,24 @@ def test_classical_mds_recovers_euclidean_configuration():
     xy = classical_mds(D)
     D2 = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
     np.testing.assert_allclose(D2, D, atol=1e-10)
+
+
+def test_real_data_analyses_end_to_end(shared_data, tmp_path, capsys):
+    out = tmp_path / "real"
+    status = main(["--dataset", "coggan2024_fmri", "--dataset", "conwell2021_allen_rdms",
+                   "--data-home", str(shared_data), "--output", str(out)])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "== coggan2024_fmri ==" in printed and "silhouette" in printed
+    data = json.loads((out / "datasets.json").read_text())
+    fmri = {row["grouping"]: row["silhouette"] for row in data["coggan2024_fmri"]["silhouettes"]}
+    # the data README: these matrices cluster more by subject than by area
+    assert fmri["subjects"] > fmri["areas"]
+    assert (out / "coggan2024_fmri.png").exists()
+    assert (out / "conwell2021_allen_rdms.png").exists()
+
+
+def test_missing_dataset_is_a_clear_error(tmp_path, capsys):
+    assert main(["--dataset", "coggan2024_fmri", "--data-home", str(tmp_path),
+                 "--output", str(tmp_path / "o")]) == 1
+    assert "rsm.npz" in capsys.readouterr().err
