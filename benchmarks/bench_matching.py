@@ -76,7 +76,7 @@ def _objective_check(C, ours, exact_name, others=()):
         mine = np.vdot(_plan(results[ours]), C)
         if abs(mine - best) > 1e-12:
             raise AssertionError(f"objective {mine!r} differs from {exact_name}'s {best!r}")
-        parts = [f"objective {mine:.12f}, |Δ| vs {exact_name} {abs(mine - best):.0e}"]
+        parts = [f"objective {mine:.12f}, abs. diff. vs {exact_name} {abs(mine - best):.0e}"]
         for name in others:
             parts.append(f"{name}: {100 * (np.vdot(_plan(results[name]), C) / best - 1):+.3f} %")
         return "; ".join(parts)
@@ -88,7 +88,7 @@ def _score_check(ours, theirs):
         diff = abs(results[ours] - results[theirs])
         if diff > 1e-12:
             raise AssertionError(f"scores differ by {diff:.1e}")
-        return f"score {results[ours]:.12f}, |Δ| {diff:.0e}"
+        return f"score {results[ours]:.12f}, abs. diff. {diff:.0e}"
     return check
 
 

@@ -74,7 +74,7 @@ def _agree(ours, theirs):
         diff = abs(results[ours] - results[theirs])
         if diff > 1e-8 * max(1.0, abs(results[theirs])):
             raise AssertionError(f"{ours} = {results[ours]!r}, {theirs} = {results[theirs]!r}")
-        return f"value {results[ours]:.10f}, |Δ| {diff:.0e}"
+        return f"value {results[ours]:.10f}, abs. diff. {diff:.0e}"
     return check
 
 

@@ -35,8 +35,9 @@ class SoftMatching(BaseMapping):
     method : {"exact", "sinkhorn"}, default="exact"
         ``"exact"``: the optimal plan. With ``N_x == N_y`` it is a permutation matrix
         (scaled by ``1/N``), found by :func:`scipy.optimize.linear_sum_assignment`
-        (the same optimal objective as POT's ``ot.emd``, several times faster);
-        otherwise POT's network simplex ``ot.emd``. ``"sinkhorn"``: the entropic
+        (the same optimal objective as POT's ``ot.emd``, 2–3× faster at 2000–4000
+        units); likewise when one population is exactly twice the other (each unit of
+        the smaller one matched to two); otherwise POT's network simplex ``ot.emd``. ``"sinkhorn"``: the entropic
         plan ``argmin Σ P_ij C_ij − ε H(P)`` (POT's ``ot.sinkhorn``).
     reg : float, default=0.02
         Sinkhorn only: the entropic regularisation relative to the cost range,
@@ -92,7 +93,8 @@ class SoftMatching(BaseMapping):
     For a plan that is not exactly uniform over columns (Sinkhorn stopped at
     ``tol``), ``ẑ_j`` uses ``P_ij / Σ_i P_ij`` so that it stays a weighted average.
     With ``N_x = 1`` every target sees the one source; with ``N_y = 1`` the target
-    sees the mean of all z-scored sources (the only feasible plans).
+    sees the mean of all z-scored sources (the only feasible plans). float32 inputs
+    keep float32 correlations and predictions; the plan is solved in float64.
 
     References
     ----------
