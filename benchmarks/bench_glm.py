@@ -118,7 +118,7 @@ def _linear_nonlinear(size, X, t):
         str(size), "ours", {"ours": _fit(LinearNonlinear(alpha=ALPHA, tol=TOL), X, Y),
                             theirs: _statsmodels_poisson_loop(Xt, Y[:, :m])},
         check=_check_coef("ours", theirs, lambda est: est.coef_, lambda P: P[:, 1:]),
-        extrapolate={theirs: t / m} if m < t else {}, memory=m == t)
+        extrapolate={theirs: t / m} if m < t else {}, memory=("ours",))
 
 
 # ---- LogisticRidge vs scikit-learn ---------------------------------------------------
@@ -174,7 +174,8 @@ def _logistic_ridge(size, X, t):
          default: _sklearn_logistic_loop(X, Z[:, :m], tol=1e-4)},
         check=_check_coef("ours (batched Newton-CG)", half, lambda sol: sol.coef.T,
                           lambda C: C),
-        extrapolate={**extrapolate(half), **extrapolate(default)}, memory=m == t)]
+        extrapolate={**extrapolate(half), **extrapolate(default)},
+        memory=("ours (batched Newton-CG)",))]
     ours = LogisticRidge(alpha=ALPHA, ridge_alpha=RIDGE_ALPHA, tol=TOL)
     rows.append(Comparison(
         f"LogisticRidge, whole (α={ALPHA:g}, ridge_alpha={RIDGE_ALPHA:g}, tol {TOL:g})",
@@ -183,7 +184,7 @@ def _logistic_ridge(size, X, t):
         check=_check_coef("ours", whole,
                           lambda est: np.hstack([est.logistic_coef_, est.coef_]),
                           lambda C: C.reshape(C.shape[0], -1)),
-        extrapolate=extrapolate(whole), memory=m == t))
+        extrapolate=extrapolate(whole), memory=("ours",)))
     return rows
 
 
@@ -233,7 +234,7 @@ def _linear_softplus(size, X, t):
         str(size), "ours", {"ours": _fit(LinearSoftplus(alpha=ALPHA, tol=TOL), X, Y),
                             theirs: _scipy_softplus_loop(X, Y[:, :m])},
         check=_check_coef("ours", theirs, lambda est: est.coef_, lambda C: C),
-        extrapolate={theirs: t / m} if m < t else {}, memory=m == t)
+        extrapolate={theirs: t / m} if m < t else {}, memory=("ours",))
 
 
 def comparisons(quick):
