@@ -38,8 +38,9 @@ class Comparison:
         100 % of targets, max |Δcoef| 2e-13"); it should raise if results disagree.
     floor : str, optional
         Name of a contender that is the irreducible work (reported, not a competitor).
-    memory : bool
-        Whether to trace peak memory (one extra run per contender).
+    memory : bool or collection of str
+        Whether to trace peak memory (one extra run per contender), or the names of the
+        contenders to trace (``tracemalloc`` slows pure-Python loops severalfold).
     extrapolate : dict of str -> float, optional
         Contenders timed on a subset of the work (e.g. a loop over 10 of 1000 targets):
         their times are multiplied by the factor, and the report says so.
@@ -51,7 +52,7 @@ class Comparison:
     contenders: dict
     check: Callable | None = None
     floor: str | None = None
-    memory: bool = True
+    memory: bool | tuple = True
     extrapolate: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
 
@@ -123,7 +124,8 @@ def run(comparison, repeats=3, log=print):
     peaks = {}
     if comparison.memory:
         for name in names:
-            peaks[name] = _peak_memory(comparison.contenders[name])
+            if comparison.memory is True or name in comparison.memory:
+                peaks[name] = _peak_memory(comparison.contenders[name])
     comparison.results = {"median": {n: statistics.median(t) for n, t in times.items()},
                            "spread": {n: (max(t) - min(t)) / statistics.median(t)
                                       for n, t in times.items()},

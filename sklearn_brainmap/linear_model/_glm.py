@@ -123,16 +123,16 @@ class LinearNonlinear(_GLMMapping):
 
     ``Ŷ = exp(X′W + b)``, and for each target ``j``
 
-    ``(w_j, b_j) = argmin Σ_i d(y_ij, μ_ij)/2 + α/2 ‖w_j‖²``,  ``μ_ij = exp(x′_i·w_j + b_j)``,
-
-    with ``d`` the family's unit deviance (Poisson by default:
+    ``(w_j, b_j) = argmin Σ_i d(y_ij, μ_ij)/2 + α/2 ‖w_j‖²``, with
+    ``μ_ij = exp(x′_i·w_j + b_j)`` and ``d`` the family's unit deviance (Poisson by default:
     ``d/2 = y log(y/μ) − y + μ``, the negative log-likelihood up to terms free of
     ``μ``). The penalty is on the *sum* over samples, as in scikit-learn's
     ``LogisticRegression`` (``α = 1/C``) and this package's :class:`Ridge`; the
     intercept is not penalised. ``alpha=0`` is the unpenalised maximum-likelihood fit
     (statsmodels' ``GLM(...).fit()``); statsmodels'
-    ``GLM.fit_regularized(alpha=α/n, L1_wt=0)`` and scikit-learn's
-    ``PoissonRegressor(alpha=α/n)`` state the same objective per sample.
+    ``GLM.fit_regularized(alpha=α/n, L1_wt=0)`` (with a zero entry for the constant)
+    and scikit-learn's ``PoissonRegressor(alpha=α/n)`` state the same objective per
+    sample.
 
     All targets are fitted together by a batched truncated Newton–CG solver (exact
     batched Newton/IRLS for at most 48 features); for the Poisson family this is

@@ -138,12 +138,15 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
         direction = "exact" if p <= EXACT_MAX_FEATURES else "cg"
     # Work arrays are target-major, (n_targets, n_samples): the working set of targets
     # is then a set of contiguous rows.
-    S = np.ones((1, n)) if sample_weight is None else np.asarray(sample_weight, float).T
-    if S.ndim == 1:
+    S = None if sample_weight is None else np.asarray(sample_weight, float).T
+    if S is not None and S.ndim == 1:
         S = S[None, :]
     # Centring the design changes only the intercept's parametrisation (it is
     # unpenalised), and makes the Hessians far better conditioned.
-    x_mean = (S[0] @ X) / S[0].sum() if S.shape[0] == 1 else X.mean(axis=0)
+    if S is not None and S.shape[0] == 1:
+        x_mean = (S[0] @ X) / S[0].sum()
+    else:
+        x_mean = X.mean(axis=0)
     Xc = X - x_mean
     W = np.zeros((t, p)) if coef_init is None else np.array(coef_init, dtype=float).T
     b = np.zeros(t) if intercept_init is None else np.array(intercept_init, dtype=float)
@@ -155,7 +158,7 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
     else:
         newton = _NewtonCG(Xc, alpha, preconditioner)
     for block in column_blocks(t, n, 8, budget=block_bytes):
-        Sb = S if S.shape[0] == 1 else S[block]
+        Sb = S if S is None or S.shape[0] == 1 else S[block]
         with _blas_threads(n * p * (block.stop - block.start)):
             W[block], b[block], n_iter[block], converged[block] = _newton_block(
                 newton, np.ascontiguousarray(Y[:, block].T), Sb, loss, alpha, W[block],
@@ -184,15 +187,16 @@ def _blas_threads(work):
     return _threadpool_controller().limit(limits=1, user_api="blas")
 
 
-def _rows(A, index):
-    """Rows ``index`` of a target-major array (all of them when it has a single row)."""
-    return A if A.shape[0] == 1 else A[index]
+def _rows(S, index):
+    """Rows ``index`` of the weights (all of them when shared by the targets, or None)."""
+    return S if S is None or S.shape[0] == 1 else S[index]
 
 
 def _objective(loss, Y, S, eta, W, alpha):
     """Per-target objective and its rounding scale (sum of absolute terms); rows are targets."""
     terms = loss.value(Y, eta)
-    terms *= S
+    if S is not None:
+        terms *= S
     penalty = 0.5 * alpha * np.einsum("ij,ij->i", W, W)
     return terms.sum(axis=1) + penalty, np.abs(terms).sum(axis=1) + penalty
 
@@ -205,7 +209,8 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
     eta = W @ X.T
     eta += b[:, None]
     f, _ = _objective(loss, Y, S, eta, W, alpha)
-    s_sum = np.maximum(np.broadcast_to(S.sum(axis=1), (k,)), np.finfo(float).tiny)
+    s_sum = np.full(k, float(X.shape[0])) if S is None else np.maximum(
+        np.broadcast_to(S.sum(axis=1), (k,)), np.finfo(float).tiny)
     gtol = tol * s_sum
     n_iter = np.zeros(k, dtype=int)
     converged = np.zeros(k, dtype=bool)
@@ -216,10 +221,11 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
         else:
             Ya, eta_a, Wa, Sa = Y[active], eta[active], W[active], _rows(S, active)
         g, h, h_psd = loss.derivatives(Ya, eta_a)
-        g *= Sa
-        h *= Sa
-        if h_psd is not h:
-            h_psd *= Sa
+        if Sa is not None:
+            g *= Sa
+            h *= Sa
+            if h_psd is not h:
+                h_psd *= Sa
         grad_w = g @ X
         grad_w += alpha * Wa
         grad_b = g.sum(axis=1)
@@ -232,7 +238,9 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
         if not running.all():
             active, Ya, eta_a, Wa = active[running], Ya[running], eta_a[running], \
                 Wa[running]
-            Sa, h, h_psd = _rows(Sa, running), h[running], h_psd[running]
+            same = h_psd is h
+            Sa, h = _rows(Sa, running), h[running]
+            h_psd = h if same else h_psd[running]
             grad_w, grad_b = grad_w[running], grad_b[running]
         n_iter[active] += 1
         grad_norm = np.sqrt(np.einsum("ij,ij->i", grad_w, grad_w) + grad_b**2)
@@ -245,11 +253,17 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
         step, f_new, ok = _line_search(loss, Ya, Sa, eta_a, Wa, d_eta, d_w, f[active],
                                        slope, alpha)
         moved = active[ok]
-        st = step[ok, None]
-        W[moved] = Wa[ok] + st * d_w[ok]
-        b[moved] += step[ok] * d_b[ok]
-        eta[moved] = eta_a[ok] + st * d_eta[ok]
-        f[moved] = f_new[ok]
+        if moved.size == k:  # every target moved: update in place
+            W += step[:, None] * d_w
+            b += step * d_b
+            eta += step[:, None] * d_eta
+            f = f_new
+        else:
+            st = step[ok, None]
+            W[moved] = Wa[ok] + st * d_w[ok]
+            b[moved] += step[ok] * d_b[ok]
+            eta[moved] = eta_a[ok] + st * d_eta[ok]
+            f[moved] = f_new[ok]
         active = moved  # a target whose line search failed has stalled: stop it
         if active.size == 0:
             break
@@ -369,6 +383,7 @@ class _NewtonCG:
         d_w, d_b = z_w, z_b
         rz = np.einsum("ij,ij->i", r_w, z_w) + r_b * z_b
         rows = np.arange(k)
+        frozen = np.zeros(k, dtype=bool)  # finished, still in the arrays
         for it in range(max_iter):
             E = d_w @ X.T
             E += d_b[:, None]
@@ -378,7 +393,7 @@ class _NewtonCG:
             q_b = E.sum(axis=1)
             curv = np.einsum("ij,ij->i", d_w, q_w) + d_b * q_b
             flat = ~(curv > 0)
-            a = np.where(flat, 0.0, rz / np.where(flat, 1.0, curv))
+            a = np.where(flat | frozen, 0.0, rz / np.where(flat, 1.0, curv))
             x_w += a[:, None] * d_w
             x_b += a * d_b
             if it == 0 and flat.any():
@@ -387,22 +402,29 @@ class _NewtonCG:
             r_w -= a[:, None] * q_w
             r_b -= a * q_b
             r_norm = np.sqrt(np.einsum("ij,ij->i", r_w, r_w) + r_b**2)
-            fin = flat | (r_norm <= stop)
+            fin = (flat | (r_norm <= stop)) & ~frozen
             if fin.any():
                 out_w[rows[fin]], out_b[rows[fin]] = x_w[fin], x_b[fin]
-                live = ~fin
-                if not live.any():
+                frozen |= fin
+                if frozen.all():
                     return out_w, out_b
-                rows, h, diag_w, diag_b = rows[live], h[live], diag_w[live], diag_b[live]
-                r_w, r_b, x_w, x_b = r_w[live], r_b[live], x_w[live], x_b[live]
-                d_w, d_b, rz, stop = d_w[live], d_b[live], rz[live], stop[live]
+                # drop finished targets from the arrays once they are a quarter of
+                # them (copying h costs about as much as their share of a product)
+                if 4 * frozen.sum() >= frozen.size:
+                    live = ~frozen
+                    rows, h, diag_w, diag_b = rows[live], h[live], diag_w[live], \
+                        diag_b[live]
+                    r_w, r_b, x_w, x_b = r_w[live], r_b[live], x_w[live], x_b[live]
+                    d_w, d_b, rz, stop = d_w[live], d_b[live], rz[live], stop[live]
+                    frozen = frozen[live]
             z_w, z_b = self._apply(diag_w, r_w), r_b / diag_b
             rz_new = np.einsum("ij,ij->i", r_w, z_w) + r_b * z_b
-            beta = rz_new / rz
+            beta = np.where(frozen, 0.0, rz_new / np.where(frozen, 1.0, rz))
             d_w = z_w + beta[:, None] * d_w
             d_b = z_b + beta * d_b
             rz = rz_new
-        out_w[rows], out_b[rows] = x_w, x_b
+        live = ~frozen
+        out_w[rows[live]], out_b[rows[live]] = x_w[live], x_b[live]
         return out_w, out_b
 
 
