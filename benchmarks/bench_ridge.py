@@ -34,9 +34,9 @@ def _fit(estimator, X, Y):
     return lambda: clone(estimator).fit(X, Y)
 
 
-def _ours(X, Y, cv):
+def _ours(X, Y, cv, selection_dtype=None):
     from sklearn_brainmap import Ridge
-    return _fit(Ridge(alpha=ALPHAS, cv=cv), X, Y)
+    return _fit(Ridge(alpha=ALPHAS, cv=cv, selection_dtype=selection_dtype), X, Y)
 
 
 def _floor(X, Y):
@@ -48,9 +48,16 @@ def _floor(X, Y):
     return floor
 
 
-def _agreement(ours_name, theirs_name, alpha_attr, coef_t):
+def _agreement(ours_name, theirs_name, alpha_attr, coef_t, single=None):
     def check(results):
         ours, theirs = results[ours_name], results[theirs_name]
+        note = ""
+        if single is not None:
+            f32 = results[single]
+            note = (f"; float32 selection: the float64 choice for "
+                    f"{np.mean(f32.alpha_ == ours.alpha_):.2%} of targets, the others "
+                    f"one grid step away at most: "
+                    f"{_grid_steps(f32.alpha_, ours.alpha_).max() <= 1}")
         a_ours = np.asarray(ours.alpha_)
         a_theirs = np.asarray(getattr(theirs, alpha_attr))
         same = np.mean(np.isclose(a_ours, a_theirs, rtol=1e-6))
@@ -60,8 +67,13 @@ def _agreement(ours_name, theirs_name, alpha_attr, coef_t):
         diff = np.abs(ours.coef_[match] - coef_theirs[match]).max() if match.any() else np.nan
         scale = np.abs(coef_theirs).max()
         return (f"same penalty as {theirs_name} for {same:.1%} of targets; "
-                f"max rel. |Δcoef| on those {diff / scale:.1e}")
+                f"max rel. |Δcoef| on those {diff / scale:.1e}{note}")
     return check
+
+
+def _grid_steps(a, b):
+    return np.abs(np.searchsorted(ALPHAS, a * (1 - 1e-9))
+                  - np.searchsorted(ALPHAS, b * (1 - 1e-9)))
 
 
 def comparisons(quick):
@@ -71,7 +83,9 @@ def comparisons(quick):
     for n, p, t in QUICK_SIZES if quick else SIZES:
         X, Y = make_data(n, p, t)
         folds = KFold(5)
-        contenders = {"ours (5-fold)": _ours(X, Y, folds)}
+        contenders = {"ours (5-fold)": _ours(X, Y, folds),
+                      "ours (5-fold, float32 selection)": _ours(X, Y, folds, "float32")}
+        traced = ["ours (5-fold)", "ours (5-fold, float32 selection)"]
         try:
             from himalaya.kernel_ridge import KernelRidgeCV
             from himalaya.ridge import RidgeCV as HimRidgeCV
@@ -79,16 +93,19 @@ def comparisons(quick):
                 HimRidgeCV(alphas=ALPHAS, cv=folds, fit_intercept=True), X, Y)
             contenders["himalaya KernelRidgeCV"] = _fit(
                 KernelRidgeCV(alphas=ALPHAS, cv=folds, fit_intercept=True), X, Y)
-            check = _agreement("ours (5-fold)", "himalaya RidgeCV", "best_alphas_", True)
+            traced += ["himalaya RidgeCV", "himalaya KernelRidgeCV"]
+            check = _agreement("ours (5-fold)", "himalaya RidgeCV", "best_alphas_", True,
+                               single="ours (5-fold, float32 selection)")
         except ImportError:
             check = None
         contenders["floor: SVD + X @ W"] = _floor(X, Y)
         size = f"({n}, {p}, {t})"
         out.append(Comparison("Ridge, 20 penalties, per-target selection, 5-fold", size,
                               "ours (5-fold)", contenders, check=check,
-                              floor="floor: SVD + X @ W"))
+                              floor="floor: SVD + X @ W", memory=tuple(traced)))
         contenders = {
             "ours (leave-one-out)": _ours(X, Y, None),
+            "ours (leave-one-out, float32 selection)": _ours(X, Y, None, "float32"),
             "scikit-learn RidgeCV": _fit(SkRidgeCV(alphas=ALPHAS, alpha_per_target=True),
                                          X, Y),
             "floor: SVD + X @ W": _floor(X, Y),
@@ -96,6 +113,9 @@ def comparisons(quick):
         out.append(Comparison(
             "Ridge, 20 penalties, per-target selection, leave-one-out", size,
             "ours (leave-one-out)", contenders,
-            check=_agreement("ours (leave-one-out)", "scikit-learn RidgeCV", "alpha_", False),
-            floor="floor: SVD + X @ W"))
+            check=_agreement("ours (leave-one-out)", "scikit-learn RidgeCV", "alpha_", False,
+                             single="ours (leave-one-out, float32 selection)"),
+            floor="floor: SVD + X @ W",
+            memory=("ours (leave-one-out)", "ours (leave-one-out, float32 selection)",
+                    "scikit-learn RidgeCV")))
     return out

@@ -31,6 +31,12 @@ import numpy as np
 
 from ..utils import column_blocks
 
+#: When the small factors of all penalties fit in _FACTOR_BYTES, targets are taken
+#: in blocks of about _CACHE_BYTES of residuals (at least 256 targets) and every
+#: penalty is applied to a block while it is in cache.
+_FACTOR_BYTES = 2**24
+_CACHE_BYTES = 2**20
+
 class Eigenbasis(NamedTuple):
     """The eigendecomposition of the smaller Gram matrix of a centred design.
 
@@ -140,7 +146,46 @@ def ridge_coef(Xc, Q, alpha, basis):
     return scaled.T @ basis.vecs.T
 
 
-def ridge_loo_errors(Xc, Yc, alphas, basis, Q, *, fit_intercept=True):
+def _penalty_sse(out, factor, right, Y=None, weights=None):
+    """Add the (weighted) squared errors of every penalty to ``out``, for every target.
+
+    For penalty ``a``: ``E = factor(a) @ right − Y`` (``Y`` None: ``factor(a) @ right``
+    is already the residual) and ``out[a] += Σ_i w_ai E_ij²`` (``w = 1`` when
+    ``weights`` is None), the weighted sum being one matrix-vector product.
+
+    When the small factors are small (many targets, few samples, the population
+    case), the targets are taken in cache-sized blocks and every penalty is applied
+    to a block before the next is read: the products there are bound by memory
+    traffic, not arithmetic. Otherwise penalties are taken one at a time over wide
+    blocks, which keeps the (then compute-bound) products large.
+    """
+    n_alphas, n_targets = out.shape
+    current = (0, factor(0))
+    n, rank = current[1].shape
+    itemsize = right.itemsize
+    if n_alphas * n * rank * itemsize <= _FACTOR_BYTES:
+        factors = [current[1]] + [factor(a) for a in range(1, n_alphas)]
+        blocks = column_blocks(n_targets, n, itemsize, budget=_CACHE_BYTES, minimum=256)
+        order = ((block, a) for block in blocks for a in range(n_alphas))
+    else:
+        factors = None
+        blocks = column_blocks(n_targets, n, itemsize)
+        order = ((block, a) for a in range(n_alphas) for block in blocks)
+    for block, a in order:
+        if factors is not None:
+            F = factors[a]
+        else:
+            if current[0] != a:
+                current = (a, factor(a))
+            F = current[1]
+        E = F @ right[:, block]
+        if Y is not None:
+            E -= Y[:, block]
+        np.square(E, out=E)
+        out[a, block] += E.sum(axis=0) if weights is None else weights[a] @ E
+
+
+def ridge_loo_errors(Xc, Yc, alphas, basis, Q, *, fit_intercept=True, dtype=None):
     """Leave-one-out squared errors of ridge for every penalty and target.
 
     The leave-one-out residual of sample ``i`` is ``(y_i − ŷ_i(α)) / (1 − h_ii(α))``,
@@ -149,9 +194,9 @@ def ridge_loo_errors(Xc, Yc, alphas, basis, Q, *, fit_intercept=True):
     ``1/n`` must be included, or when ``n ≤ p`` the leave-one-out error vanishes as
     ``α → 0`` and the smallest penalty always wins.
 
-    In the dual form ``U`` is complete, so the residuals are one product,
-    ``Y_c − ŶY_c = U diag(α / (s + α)) Uᵀ Y_c``, with the leverage division folded into
-    the small left factor.
+    The sum of squares is ``Σ_i r_i(α)² / (1 − h_ii(α))²``: the leverage enters as the
+    weights of one matrix-vector product. In the dual form ``U`` is complete, so the
+    residuals themselves are one product, ``Y_c − Ŷ = U diag(α / (s + α)) Uᵀ Y_c``.
 
     Parameters
     ----------
@@ -166,34 +211,39 @@ def ridge_loo_errors(Xc, Yc, alphas, basis, Q, *, fit_intercept=True):
         :func:`project_targets` of ``Yc``.
     fit_intercept : bool
         Whether the intercept's leverage ``1/n`` is part of the hat diagonal.
+    dtype : dtype, default=None
+        Precision of the per-penalty products (default: that of ``Xc``). The
+        decomposition and leverages stay in the input precision; float32 halves the
+        cost of the products.
 
     Returns
     -------
     sse : ndarray of shape (n_alphas, n_targets)
-        Sum over samples of squared leave-one-out residuals.
+        Sum over samples of squared leave-one-out residuals, in the dtype of ``Xc``.
     """
     n = Xc.shape[0]
+    work = np.dtype(Xc.dtype if dtype is None else dtype)
     s, vecs = basis.s, basis.vecs
     # hat diagonal: h_i(α) = 1/n + Σ_k L_ik / (s_k + α)
     A = None if basis.dual else Xc @ vecs
     L = vecs**2 * s if basis.dual else A**2
     base_leverage = 1.0 / n if fit_intercept else 0.0
     tiny = np.finfo(Xc.dtype).eps
-    sse = np.zeros((len(alphas), Yc.shape[1]), dtype=Xc.dtype)
-    for block in column_blocks(Yc.shape[1], n, Yc.itemsize):
-        Qb = Q[:, block]
-        for k, alpha in enumerate(alphas):
-            inv = _inverse_shift(s, alpha)
-            one_minus_h = np.maximum((1.0 - base_leverage) - L @ inv, tiny)
-            if basis.dual:
-                shrink = 1.0 - s * inv
-                E = (vecs * shrink / one_minus_h[:, None]) @ Qb
-            else:
-                E = (A * inv) @ Qb
-                np.subtract(Yc[:, block], E, out=E)
-                E /= one_minus_h[:, None]
-            sse[k, block] = np.einsum("ij,ij->j", E, E)
-    return sse
+    inv = np.stack([_inverse_shift(s, alpha) for alpha in alphas])  # (n_alphas, k)
+    one_minus_h = np.maximum((1.0 - base_leverage) - inv @ L.T, tiny)
+    weights = (one_minus_h**-2).astype(work)
+
+    def factor(a):
+        if basis.dual:
+            F = vecs * (1.0 - s * inv[a])  # residual-maker U diag(α/(s+α)) Uᵀ
+        else:
+            F = A * inv[a]  # predictions: A diag(1/(s+α)) Aᵀ Y_c
+        return F.astype(work, copy=False)
+
+    sse = np.zeros((len(alphas), Yc.shape[1]), dtype=work)
+    _penalty_sse(sse, factor, Q.astype(work, copy=False),
+                 None if basis.dual else Yc.astype(work, copy=False), weights)
+    return sse.astype(Xc.dtype, copy=False)
 
 
 def _fold_factors(K, Xg, train, test, fit_intercept):
@@ -222,7 +272,8 @@ def _fold_factors(K, Xg, train, test, fit_intercept):
     return (X_te - mean) @ basis.vecs, X_tr @ basis.vecs, basis.s
 
 
-def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True, gram=None):
+def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True, gram=None,
+                       dtype=None):
     """K-fold squared errors of ridge for every penalty and target.
 
     Each training fold is decomposed once (dual form when it has fewer samples than
@@ -240,29 +291,45 @@ def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True, gram=None):
     gram : ndarray of shape (n_samples, n_samples), optional
         ``X_g X_gᵀ`` with ``X_g`` the globally centred ``X`` (raw ``X`` without
         intercept), when the caller already has it.
+    dtype : dtype, default=None
+        Precision of the products with the targets (default: that of ``X``); each
+        fold's decomposition stays in the input precision.
 
     Returns
     -------
     sse : ndarray of shape (n_alphas, n_targets)
-        Held-out squared errors summed over all test samples of all folds.
+        Held-out squared errors summed over all test samples of all folds, in the
+        dtype of ``X``.
     """
     n, p = X.shape
+    work = np.dtype(X.dtype if dtype is None else dtype)
     # A constant shift of X changes nothing once each fold is centred; removing the
     # global mean first keeps the Gram matrix well conditioned for the centring algebra.
     Xg = X - X.mean(axis=0) if fit_intercept else X
     needs_dual = any(len(train) < p for train, _ in folds)
     K = (Xg @ Xg.T if gram is None else gram) if needs_dual else None
-    sse = np.zeros((len(alphas), Y.shape[1]), dtype=X.dtype)
+    Yw = Y.astype(work, copy=False)
+    sse = np.zeros((len(alphas), Y.shape[1]), dtype=work)
+    m = len(alphas)
     for train, test in folds:
         A, B, s = _fold_factors(K if len(train) < p else None, Xg, train, test,
                                 fit_intercept)
-        Y_tr, Y_te = Y[train], Y[test]
-        y_mean = Y_tr.mean(axis=0) if fit_intercept else np.zeros(Y.shape[1], Y.dtype)
-        for block in column_blocks(Y.shape[1], len(test), Y.itemsize):
-            Q = B.T @ (Y_tr[:, block] - y_mean[block])
-            Y_te_c = Y_te[:, block] - y_mean[block]
-            for k, alpha in enumerate(alphas):
-                R = (A * _inverse_shift(s, alpha)) @ Q
-                np.subtract(Y_te_c, R, out=R)
-                sse[k, block] += np.einsum("ij,ij->j", R, R)
-    return sse
+        A, B = A.astype(work, copy=False), B.astype(work, copy=False)
+        (n_tr, k), n_te = B.shape, len(test)
+        # Held-out predictions are (A D_α)(Bᵀ Y_tr). Projecting the targets first costs
+        # n_tr·k + m·n_te·k per target; folding Bᵀ into the small left factor costs
+        # m·n_te·n_tr, cheaper when the fold is near full rank (the dual form).
+        fold_in = m * n_te * n_tr < n_tr * k + m * n_te * k
+        Y_tr, Y_te = np.take(Yw, train, axis=0), Yw[test]  # Y_tr: a copy, centred in place
+        y_mean = Y_tr.mean(axis=0) if fit_intercept else np.zeros(Y.shape[1], work)
+        Y_tr -= y_mean
+        # memory: the right factor holds (n_tr or k) × block numbers
+        for block in column_blocks(Y.shape[1], max(n_tr, n_te), work.itemsize):
+            right = Y_tr[:, block] if fold_in else B.T @ Y_tr[:, block]
+
+            def factor(a):
+                F = A * _inverse_shift(s, alphas[a])
+                return (F @ B.T if fold_in else F).astype(work, copy=False)
+
+            _penalty_sse(sse[:, block], factor, right, Y_te[:, block] - y_mean[block])
+    return sse.astype(X.dtype, copy=False)

@@ -270,10 +270,18 @@ class PairwiseMapping(BaseEstimator):
 
     # ---- scores on new stimuli ----------------------------------------------------------
 
-    def _aggregate(self, unit_scores):
-        if np.all(np.isnan(unit_scores)):
-            return np.nan
-        return (np.nanmedian if self.aggregate == "median" else np.nanmean)(unit_scores)
+    def _aggregate(self, unit_scores, sizes):
+        """Median or mean of consecutive groups of ``sizes`` unit scores, NaNs excluded.
+
+        The groups are padded with NaN into one array so that a single vectorised call
+        aggregates them all; a group of NaNs only gives NaN.
+        """
+        padded = np.full((len(sizes), max(sizes)), np.nan)
+        padded[np.arange(max(sizes)) < np.asarray(sizes)[:, None]] = unit_scores
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN groups
+            return (np.nanmedian if self.aggregate == "median" else np.nanmean)(
+                padded, axis=1)
 
     def score_matrix(self, X, y=None):
         """Held-out score of every mapping ``s → t`` on new stimuli.
@@ -329,9 +337,7 @@ class PairwiseMapping(BaseEstimator):
             true = Y[:, np.concatenate([cols[t] for t in targets])]
             scores = unit_score(true, pred)
             n_undefined += int(np.isnan(scores).sum())
-            bounds = np.cumsum([0] + [len(cols[t]) for t in targets])
-            for t, lo, hi in zip(targets, bounds[:-1], bounds[1:]):
-                M[s, t] = self._aggregate(scores[lo:hi])
+            M[s, targets] = self._aggregate(scores, [len(cols[t]) for t in targets])
         if n_undefined:
             warnings.warn(
                 f"{n_undefined} unit scores were undefined (constant units among the "

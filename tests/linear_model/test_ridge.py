@@ -177,6 +177,24 @@ def test_float32_stays_float32_and_agrees():
                                rtol=1e-3, atol=1e-3 * np.abs(Y).max())
 
 
+@pytest.mark.parametrize("cv", [None, 4], ids=["loo", "kfold"])
+@pytest.mark.parametrize("shape", [(80, 30), (40, 90)], ids=["primal", "dual"])
+def test_float32_selection_agrees_with_float64(cv, shape):
+    X, Y = make_data(*shape, 30, noise=3.0)
+    m64 = Ridge(alpha=ALPHAS, cv=cv).fit(X, Y)
+    m32 = Ridge(alpha=ALPHAS, cv=cv, selection_dtype="float32").fit(X, Y)
+    # the refit stays in float64; scores are computed in single precision
+    assert m32.coef_.dtype == np.float64 and m32.cv_scores_.dtype == np.float64
+    np.testing.assert_allclose(m32.cv_scores_, m64.cv_scores_, rtol=1e-4, atol=1e-5)
+    step = np.abs(np.searchsorted(ALPHAS, m32.alpha_) - np.searchsorted(ALPHAS, m64.alpha_))
+    assert step.max() <= 1 and np.mean(step == 0) >= 0.9
+    same = m32.alpha_ == m64.alpha_
+    np.testing.assert_allclose(m32.coef_[same], m64.coef_[same], rtol=1e-10, atol=1e-12)
+    # and float64 selection on float32 data is the float64 computation, rounded
+    m = Ridge(alpha=ALPHAS, cv=cv, selection_dtype="float64").fit(X.astype(np.float32), Y)
+    assert m.coef_.dtype == np.float32
+
+
 @given(seed=st.integers(0, 2**16), n=st.integers(12, 40), p=st.integers(2, 60))
 def test_duplicated_columns_with_doubled_penalty_predict_the_same(seed, n, p):
     # [X, X] with penalty 2α has weights w/2 on each copy: the same predictions
@@ -209,16 +227,21 @@ def test_target_permutation_permutes_everything(seed):
     np.testing.assert_allclose(a.coef_[perm], b.coef_, rtol=1e-10, atol=1e-12)
 
 
-def test_many_targets_in_blocks_equal_one_block(monkeypatch):
+@pytest.mark.parametrize("factor_bytes", [2**24, 0], ids=["blocks-outer", "penalty-outer"])
+def test_many_targets_in_blocks_equal_one_block(monkeypatch, factor_bytes):
+    # both loop orders of the penalty loop (penalties inside cache-sized blocks of
+    # targets when the small factors are small, penalties outside otherwise)
     import sklearn_brainmap.utils._stats as stats
     X, Y = make_data(30, 50, 40, noise=3.0)
     full = Ridge(alpha=ALPHAS, cv=None).fit(X, Y)
     kfold = Ridge(alpha=ALPHAS, cv=3).fit(X, Y)
     orig = stats.column_blocks
     monkeypatch.setattr(stats, "column_blocks",
-                        lambda n, rows, item, budget=0: orig(n, rows, item, budget=rows * item * 7))
+                        lambda n, rows, item, budget=0, minimum=1: orig(
+                            n, rows, item, budget=rows * item * 7))
     import sklearn_brainmap.linear_model._solvers as solvers
     monkeypatch.setattr(solvers, "column_blocks", stats.column_blocks)
+    monkeypatch.setattr(solvers, "_FACTOR_BYTES", factor_bytes)
     blocked = Ridge(alpha=ALPHAS, cv=None).fit(X, Y)
     blocked_k = Ridge(alpha=ALPHAS, cv=3).fit(X, Y)
     np.testing.assert_array_equal(full.alpha_, blocked.alpha_)

@@ -229,3 +229,40 @@ def test_sources_and_targets_from_different_recordings():
     assert not np.allclose(M, mapping.score_matrix(X[90:]), equal_nan=True)
     with pytest.raises(ValueError, match="stimuli"):
         mapping.score_matrix(X[90:], Y[80:])
+
+
+@pytest.mark.parametrize("aggregate", ["median", "mean"])
+def test_unequal_profiles_and_undefined_unit_scores_are_aggregated_per_profile(aggregate):
+    # profiles of 3 to 9 units; on the scoring stimuli one unit of profile 1 and every
+    # unit of profile 4 are constant: their scores are NaN and leave the aggregate
+    rng = np.random.default_rng(3)
+    sizes = [5, 9, 3, 7, 4, 6]
+    latent = rng.standard_normal((80, 3))
+    X = np.hstack([latent @ rng.standard_normal((3, k)) + 0.5 * rng.standard_normal((80, k))
+                   for k in sizes])
+    subjects = np.repeat([0, 0, 0, 1, 1, 1], sizes)
+    areas = np.repeat(["A", "B", "C", "A", "B", "C"], sizes)
+    bounds = np.cumsum([0] + sizes)
+    X[60:, bounds[1]] = 2.0
+    X[60:, bounds[4]:bounds[5]] = 1.0
+    mapping = PairwiseMapping(Ridge(alpha=ALPHAS, cv=None), subjects=subjects,
+                              areas=areas, aggregate=aggregate).fit(X[:60])
+    with pytest.warns(ConstantUnitWarning, match="undefined"):
+        M = mapping.score_matrix(X[60:])
+    reduce = np.nanmedian if aggregate == "median" else np.nanmean
+    for s in range(6):
+        src = slice(bounds[s], bounds[s + 1])
+        for t in range(6):
+            if s == t:
+                assert np.isnan(M[s, t])
+                continue
+            tgt = slice(bounds[t], bounds[t + 1])
+            model = Ridge(alpha=ALPHAS, cv=None).fit(X[:60, src], X[:60, tgt])
+            y, pred = X[60:, tgt], model.predict(X[60:, src])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r2 = 1 - ((y - pred) ** 2).sum(0) / ((y - y.mean(0)) ** 2).sum(0)
+            r2[np.ptp(y, axis=0) == 0] = np.nan
+            if t == 4:
+                assert np.isnan(M[s, t])
+            else:
+                assert M[s, t] == pytest.approx(reduce(r2), rel=1e-9)
