@@ -52,8 +52,10 @@ def build_parser():
                              "(default 20)")
     parser.add_argument("--folds", type=_positive_int(2), default=5,
                         help="cross-validation folds over stimuli (default 5)")
-    parser.add_argument("--n-jobs", type=int, default=None,
-                        help="parallel jobs over source profiles (joblib; -1 = all cores)")
+    parser.add_argument("--n-jobs", type=int, default=-1,
+                        help="parallel jobs over the comparison's cells, recording × "
+                             "transform class (joblib; default -1 = all cores; 1 = "
+                             "sequential)")
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--output", type=Path, default=Path("brainmap_output"),
                         help="folder for results.csv, results.json and comparison.png "
@@ -74,14 +76,16 @@ def run_datasets(names, args):
     """Run the real-data analyses; print their tables; write JSON and figures."""
     import json
 
-    from ._real_jobs import ANALYSES
+    from ._real_jobs import ANALYSES, CROSS_VALIDATED
 
     args.output.mkdir(parents=True, exist_ok=True)
     summary = {}
     for name in names:
         start = time.perf_counter()
         try:
-            text, rows, figure = ANALYSES[name](args.data_home, args.output)
+            options = ({"n_folds": args.folds, "random_state": args.random_state}
+                       if name in CROSS_VALIDATED else {})
+            text, rows, figure = ANALYSES[name](args.data_home, args.output, **options)
         except FileNotFoundError as exc:
             print(f"brainmap: {exc}", file=sys.stderr)
             return 1

@@ -81,7 +81,7 @@ class Result:
                 "seconds": round(self.seconds, 2)}
 
 
-def evaluate(candidate, X, Y, subjects, areas, folds, n_jobs):
+def evaluate(candidate, X, Y, subjects, areas, folds, n_jobs=None):
     """Cross-validated predictivity and silhouette of one candidate (one PairwiseMapping
     per fold; both scores from the same held-out score matrix)."""
     mapping = PairwiseMapping(candidate.make(), subjects=subjects, areas=areas,
@@ -101,18 +101,34 @@ def evaluate(candidate, X, Y, subjects, areas, folds, n_jobs):
     return preds, sils, np.mean(matrices, axis=0), mapping
 
 
+def _evaluate_task(activation, responses, candidate, pop, folds):
+    """One (recording, class) cell of the comparison, timed; runs in a joblib worker."""
+    start = time.perf_counter()
+    Y = pop[responses]
+    X = pop[candidate.source] if candidate.source != "same" else Y
+    preds, sils, matrix, mapping = evaluate(candidate, X, Y, pop.subjects, pop.areas,
+                                            folds)
+    result = Result(activation, responses, candidate.name, preds, sils,
+                    time.perf_counter() - start, matrix)
+    return result, (mapping.profile_subjects_, mapping.profile_areas_)
+
+
 def run_comparison(*, activations=("relu", "softplus"), n_subjects=5, n_neurons=50,
                    noise_gain=20.0, n_folds=5, n_jobs=None, random_state=0,
                    population_kwargs=None, candidates=None, log=None):
-    """Run the comparison; returns (results, populations, profile labels)."""
+    """Run the comparison; returns (results, populations, profile labels).
+
+    The cells of the comparison (recording × transform class, each cross-validated)
+    are independent: ``n_jobs`` runs them in parallel with joblib (``-1``: all cores),
+    each on one BLAS thread; results and progress come back in a fixed order.
+    """
+    from joblib import Parallel, delayed
+
     from .datasets import make_model_population
 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     candidates = candidates or default_candidates()
-    results, populations, labels = [], {}, {}
-    plan = [(a, r, c) for a in activations for r in ("pre", "post")
-            for c in candidates if r in c.responses]
-    step = 0
+    populations, labels, tasks = {}, {}, []
     for activation in activations:
         start = time.perf_counter()
         pop = make_model_population(n_subjects, n_neurons=n_neurons, activation=activation,
@@ -123,26 +139,20 @@ def run_comparison(*, activations=("relu", "softplus"), n_subjects=5, n_neurons=
             f"{pop.accuracy.mean():.3f}; {time.perf_counter() - start:.1f} s")
         folds = list(KFold(n_folds, shuffle=True, random_state=random_state)
                      .split(pop.post))
-        for responses in ("pre", "post"):
-            for candidate in candidates:
-                if responses not in candidate.responses:
-                    continue
-                step += 1
-                Y = pop[responses]
-                X = pop[candidate.source] if candidate.source != "same" else Y
-                start = time.perf_counter()
-                preds, sils, matrix, mapping = evaluate(candidate, X, Y, pop.subjects,
-                                                        pop.areas, folds, n_jobs)
-                result = Result(activation, responses, candidate.name, preds, sils,
-                                time.perf_counter() - start, matrix)
-                labels[activation] = (mapping.profile_subjects_, mapping.profile_areas_)
-                results.append(result)
-                row = result.row()
-                pred = "   —  " if row["predictivity"] is None else \
-                    f"{row['predictivity']:.3f}"
-                log(f"[{step}/{len(plan)}] {activation:<8} {responses:<4} "
-                    f"{candidate.name:<20} predictivity {pred}  silhouette "
-                    f"{row['silhouette']:.3f}  ({result.seconds:.1f} s)")
+        tasks += [(activation, responses, candidate, pop, folds)
+                  for responses in ("pre", "post") for candidate in candidates
+                  if responses in candidate.responses]
+    results = []
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    for step, (result, profile_labels) in enumerate(
+            parallel(delayed(_evaluate_task)(*task) for task in tasks), start=1):
+        labels[result.activation] = profile_labels
+        results.append(result)
+        row = result.row()
+        pred = "   —  " if row["predictivity"] is None else f"{row['predictivity']:.3f}"
+        log(f"[{step}/{len(tasks)}] {result.activation:<8} {result.responses:<4} "
+            f"{result.name:<20} predictivity {pred}  silhouette "
+            f"{row['silhouette']:.3f}  ({result.seconds:.1f} s)")
     return results, populations, labels
 
 

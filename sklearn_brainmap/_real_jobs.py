@@ -56,10 +56,19 @@ def _cell(value):
     return str(value)
 
 
+def _normalised(r, ceiling):
+    """``r² / ceiling`` per unit, quietly: the tables count the units above 1."""
+    from .metrics import ceiling_normalized_score
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.filterwarnings("ignore", message=".*exceed 1")
+        return ceiling_normalized_score(r, ceiling)
+
+
 def henaff_v1(data_home, output, *, n_folds=5, random_state=0):
     """Noise ceilings and pooled inter-animal predictivity of every class on V1."""
     from .datasets import load_henaff2021_v1
-    from .metrics import ceiling_normalized_score, split_half_reliability
+    from .metrics import split_half_reliability
     from .model_selection import pooled_source_scores
 
     data = load_henaff2021_v1(data_home)
@@ -76,23 +85,34 @@ def henaff_v1(data_home, output, *, n_folds=5, random_state=0):
     # pooled N-1 across monkeys: targets are one monkey's units, sources all others'
     cv = KFold(n_folds, shuffle=True, random_state=random_state)
     results = []
+    unit_r = {}
     for name, cls in _mapping_classes().items():
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConstantUnitWarning)
             pooled = pooled_source_scores(cls(), data.responses, data.monkey, data.areas,
                                           cv=cv, scoring="pearson")
-        r = pooled.unit_scores
-        with np.errstate(invalid="ignore", divide="ignore"):
-            normalised = ceiling_normalized_score(r, ceiling)
+        r = unit_r[name] = pooled.unit_scores
+        normalised = _normalised(r, ceiling)
         results.append({"transform_class": name, "median_r": float(np.nanmedian(r)),
                         "median_r2_over_ceiling": float(np.nanmedian(normalised)),
                         "units_scored": int(np.isfinite(normalised).sum()),
+                        "units_above_ceiling": int(np.sum(normalised > 1)),
                         "seconds": round(time.perf_counter() - start, 1)})
         _log(f"henaff2021_v1: {name} pooled scores in {results[-1]['seconds']} s")
     text += ["", "Pooled inter-animal predictivity (sources: the other monkeys' units; "
              f"{n_folds}-fold over stimuli; Pearson r per unit; r²/ceiling for units "
-             "with a positive reliability):", _format(results, list(results[0]))]
+             "with a positive reliability, not clipped at 1):", _format(results, list(results[0]))]
+    # per unit: the ceiling and every class's pooled r, for users' own plots
+    units = output / "henaff2021_v1_units.csv"
+    with open(units, "w") as f:
+        f.write(",".join(["penetration", "monkey", "cluster_group", "reliability",
+                          *(f"r_{name}" for name in unit_r)]) + "\n")
+        for u in range(len(ceiling)):
+            f.write(",".join([str(data.subjects[u]), str(data.monkey[u]),
+                              str(data.cluster_group[u]), f"{ceiling[u]:.6g}",
+                              *(f"{r[u]:.6g}" for r in unit_r.values())]) + "\n")
+    text.append(f"Per-unit ceilings and scores: {units}")
     figure = None
     plt = _pyplot()
     if plt is not None:
@@ -123,7 +143,7 @@ def cowley_v4(data_home, output, *, session="210325", n_folds=5, random_state=0)
 
     from .datasets import load_cowley2023_v4
     from .features import GaborEnergy
-    from .metrics import ceiling_normalized_score, split_half_reliability
+    from .metrics import split_half_reliability
     from .model_selection import cross_val_unit_scores
     from .model_selection._validation import aggregate_units
 
@@ -151,8 +171,7 @@ def cowley_v4(data_home, output, *, session="210325", n_folds=5, random_state=0)
             except ValueError as exc:  # e.g. a Poisson GLM on signed model units
                 _log(f"cowley2023_v4: {name} brain → model skipped: {exc}")
                 backward = np.nan
-        with np.errstate(invalid="ignore", divide="ignore"):
-            normalised = ceiling_normalized_score(r_forward, ceiling)
+        normalised = _normalised(r_forward, ceiling)
         results.append({"transform_class": name,
                         "model_to_brain_median_r": aggregate_units(r_forward, "median"),
                         "model_to_brain_r2_over_ceiling": float(np.nanmedian(normalised)),
@@ -275,6 +294,10 @@ def conwell_allen(data_home, output):
                                 output / "conwell2021_allen_rdms.png")
     return text, {"silhouettes": rows, "noise_ceilings": ceilings}, figure
 
+
+#: The analyses that take ``n_folds`` and ``random_state`` (from ``--folds`` and
+#: ``--random-state``).
+CROSS_VALIDATED = ("henaff2021_v1", "cowley2023_v4")
 
 ANALYSES = {"henaff2021_v1": henaff_v1, "cowley2023_v4": cowley_v4,
             "coggan2024_fmri": coggan_fmri, "conwell2021_allen_rdms": conwell_allen}

@@ -81,3 +81,45 @@ def test_missing_dataset_is_a_clear_error(tmp_path, capsys):
     assert main(["--dataset", "coggan2024_fmri", "--data-home", str(tmp_path),
                  "--output", str(tmp_path / "o")]) == 1
     assert "rsm.npz" in capsys.readouterr().err
+
+
+def test_v1_and_v4_analyses_end_to_end(shared_data, tmp_path, capsys):
+    out = tmp_path / "real"
+    status = main(["--dataset", "henaff2021_v1", "--dataset", "cowley2023_v4",
+                   "--folds", "3", "--data-home", str(shared_data), "--output", str(out)])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "== henaff2021_v1 ==" in printed and "== cowley2023_v4 ==" in printed
+    data = json.loads((out / "datasets.json").read_text())
+    classes = {"Ridge", "LogisticRidge", "LinearNonlinear", "LinearSoftplus",
+               "SoftMatching", "OneToOne"}
+
+    v1 = data["henaff2021_v1"]
+    # the data README: 9 penetrations, median reliabilities from about 0.37 to 0.94
+    reliability = [row["median_reliability"] for row in v1["reliability"]]
+    assert len(reliability) == 9
+    assert 0.3 < min(reliability) < 0.45 and 0.9 < max(reliability) <= 1.0
+    scores = {row["transform_class"]: row for row in v1["predictivity"]}
+    assert set(scores) == classes
+    for row in scores.values():
+        assert -1 <= row["median_r"] <= 1 and np.isfinite(row["median_r2_over_ceiling"])
+    # a flexible mapping from the other monkeys predicts better than a single unit
+    assert scores["Ridge"]["median_r"] > scores["OneToOne"]["median_r"] > 0
+    units = np.genfromtxt(out / "henaff2021_v1_units.csv", delimiter=",", names=True,
+                          dtype=None, encoding="utf-8")
+    assert len(units) == sum(row["units"] for row in v1["reliability"])
+    assert np.nanmedian(units["r_Ridge"]) == pytest.approx(scores["Ridge"]["median_r"])
+    # units above their (noisy) ceiling are counted, not clipped: r² > reliability > 0
+    with np.errstate(invalid="ignore"):
+        above = (units["reliability"] > 0) & (units["r_Ridge"] ** 2 > units["reliability"])
+    assert scores["Ridge"]["units_above_ceiling"] == int(above.sum())
+
+    v4 = {row["transform_class"]: row for row in data["cowley2023_v4"]["scores"]}
+    assert set(v4) == classes
+    # Gabor energy features predict V4 above chance, below the noise ceiling
+    assert 0 < v4["Ridge"]["model_to_brain_median_r"] < 1
+    assert 0 < v4["Ridge"]["model_to_brain_r2_over_ceiling"] < 1
+    # a Poisson GLM cannot take signed model units as targets: documented as NaN
+    assert np.isnan(v4["LinearNonlinear"]["brain_to_model_median_r"])
+    assert np.isfinite(v4["Ridge"]["brain_to_model_median_r"])
+    assert (out / "henaff2021_v1.png").exists() and (out / "cowley2023_v4.png").exists()

@@ -41,15 +41,13 @@ IRLS). Lin, Weng & Keerthi (2008), Trust region Newton method for large-scale lo
 regression, *JMLR* 9, 627–650 (Hessian-vector products ``Xᵀ (D (X v))``).
 """
 
-import contextlib
-import functools
 import warnings
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..utils import column_blocks
+from ..utils import blas_threads_for, column_blocks
 from ._solvers import center, eigenbasis
 
 #: With at most this many features the Newton direction is solved exactly from all
@@ -159,7 +157,8 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
         newton = _NewtonCG(Xc, alpha, preconditioner)
     for block in column_blocks(t, n, 8, budget=block_bytes):
         Sb = S if S is None or S.shape[0] == 1 else S[block]
-        with _blas_threads(n * p * (block.stop - block.start)):
+        with blas_threads_for(2 * n * p * (block.stop - block.start),
+                              threshold=2 * SMALL_PRODUCT):
             W[block], b[block], n_iter[block], converged[block] = _newton_block(
                 newton, np.ascontiguousarray(Y[:, block].T), Sb, loss, alpha, W[block],
                 b[block], tol, max_iter)
@@ -171,20 +170,6 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
             f"rounding level); increase max_iter or alpha, or loosen tol.",
             ConvergenceWarning, stacklevel=3)
     return GLMSolution(W.T, b - W @ x_mean, n_iter, converged)
-
-
-@functools.lru_cache(maxsize=1)
-def _threadpool_controller():
-    from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
-
-    return ThreadpoolController()
-
-
-def _blas_threads(work):
-    """One BLAS thread for problems whose products have fewer than SMALL_PRODUCT terms."""
-    if work > SMALL_PRODUCT:
-        return contextlib.nullcontext()
-    return _threadpool_controller().limit(limits=1, user_api="blas")
 
 
 def _rows(S, index):

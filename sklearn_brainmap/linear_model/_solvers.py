@@ -318,8 +318,10 @@ def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True, gram=None,
         (n_tr, k), n_te = B.shape, len(test)
         # Held-out predictions are (A D_α)(Bᵀ Y_tr). Projecting the targets first costs
         # n_tr·k + m·n_te·k per target; folding Bᵀ into the small left factor costs
-        # m·n_te·n_tr, cheaper when the fold is near full rank (the dual form).
-        fold_in = m * n_te * n_tr < n_tr * k + m * n_te * k
+        # m·n_te·n_tr per target plus m·n_te·k·n_tr once: cheaper with many targets
+        # when the fold is near full rank (the dual form).
+        t = Y.shape[1]
+        fold_in = m * n_te * n_tr * (t + k) < (n_tr * k + m * n_te * k) * t
         Y_tr, Y_te = np.take(Yw, train, axis=0), Yw[test]  # Y_tr: a copy, centred in place
         y_mean = Y_tr.mean(axis=0) if fit_intercept else np.zeros(Y.shape[1], work)
         Y_tr -= y_mean

@@ -10,6 +10,7 @@ import contextlib
 import numpy as np
 
 from ..matching._transport import unit_matching
+from ..utils import one_blas_thread
 from ._validation import centered_nonconstant, check_response_pair
 
 
@@ -135,10 +136,7 @@ def _lapack_threads(n_elements):
     (threads waiting on each other); matrix products do not suffer and keep all
     threads. Small decompositions skip the switch (it costs about a millisecond).
     """
-    if n_elements < 2**16:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=1, user_api="blas")
+    return one_blas_thread() if n_elements >= 2**16 else contextlib.nullcontext()
 
 
 def _procrustes_factor(Ac):

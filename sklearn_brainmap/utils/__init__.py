@@ -1,6 +1,7 @@
 """Validation helpers and warnings shared across sklearn_brainmap."""
 
-from ._stats import blas_threads_for, classical_mds, column_blocks, columnwise_pearson, columnwise_r2, unit_columns
+from ._stats import (blas_threads_for, classical_mds, column_blocks, columnwise_pearson,
+                     columnwise_r2, one_blas_thread, unit_columns)
 from ._validation import (
     ConstantUnitWarning,
     check_response_matrix,
@@ -18,6 +19,7 @@ __all__ = [
     "check_response_matrix",
     "check_same_stimuli",
     "column_blocks",
+    "one_blas_thread",
     "columnwise_pearson",
     "columnwise_r2",
     "constant_columns",

@@ -101,12 +101,20 @@ def columnwise_pearson(Y_true, Y_pred):
 _SMALL_PRODUCT_FLOPS = 5e7
 
 
-def blas_threads_for(flops_per_product):
-    """Context manager: one BLAS thread for loops of small products, else unchanged."""
-    if flops_per_product >= _SMALL_PRODUCT_FLOPS:
-        return contextlib.nullcontext()
+def one_blas_thread():
+    """Context manager: BLAS limited to one thread (every loaded BLAS library)."""
     from threadpoolctl import threadpool_limits
     return threadpool_limits(limits=1, user_api="blas")
+
+
+def blas_threads_for(flops_per_product, threshold=_SMALL_PRODUCT_FLOPS):
+    """Context manager: one BLAS thread for loops of small products, else unchanged.
+
+    Products of fewer than ``threshold`` floating-point operations run on one thread.
+    """
+    if flops_per_product >= threshold:
+        return contextlib.nullcontext()
+    return one_blas_thread()
 
 
 def classical_mds(D, n_components=2):

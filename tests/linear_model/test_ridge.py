@@ -186,8 +186,12 @@ def test_float32_selection_agrees_with_float64(cv, shape):
     # the refit stays in float64; scores are computed in single precision
     assert m32.coef_.dtype == np.float64 and m32.cv_scores_.dtype == np.float64
     np.testing.assert_allclose(m32.cv_scores_, m64.cv_scores_, rtol=1e-4, atol=1e-5)
-    step = np.abs(np.searchsorted(ALPHAS, m32.alpha_) - np.searchsorted(ALPHAS, m64.alpha_))
-    assert step.max() <= 1 and np.mean(step == 0) >= 0.9
+    assert np.mean(m32.alpha_ == m64.alpha_) >= 0.9
+    # where the choices differ, the float32 choice is as good as the float64 one to
+    # within single precision (a near-tie): its float64 held-out R² is the best's
+    chosen = np.searchsorted(ALPHAS, m32.alpha_)
+    regret = m64.cv_scores_.max(axis=0) - m64.cv_scores_[chosen, np.arange(Y.shape[1])]
+    assert regret.max() <= 1e-5
     same = m32.alpha_ == m64.alpha_
     np.testing.assert_allclose(m32.coef_[same], m64.coef_[same], rtol=1e-10, atol=1e-12)
     # and float64 selection on float32 data is the float64 computation, rounded
