@@ -102,7 +102,8 @@ def henaff_v1(data_home, output, *, n_folds=5, random_state=0):
         _log(f"henaff2021_v1: {name} pooled scores in {results[-1]['seconds']} s")
     text += ["", "Pooled inter-animal predictivity (sources: the other monkeys' units; "
              f"{n_folds}-fold over stimuli; Pearson r per unit; r²/ceiling for units "
-             "with a positive reliability, not clipped at 1):", _format(results, list(results[0]))]
+             "with a positive reliability, not clipped at 1):",
+             _format(results, list(results[0]))]
     # per unit: the ceiling and every class's pooled r, for users' own plots
     units = output / "henaff2021_v1_units.csv"
     with open(units, "w") as f:

@@ -160,29 +160,27 @@ def _penalty_sse(out, factor, right, Y=None, weights=None):
     blocks, which keeps the (then compute-bound) products large.
     """
     n_alphas, n_targets = out.shape
-    current = (0, factor(0))
-    n, rank = current[1].shape
-    itemsize = right.itemsize
-    if n_alphas * n * rank * itemsize <= _FACTOR_BYTES:
-        factors = [current[1]] + [factor(a) for a in range(1, n_alphas)]
-        blocks = column_blocks(n_targets, n, itemsize, budget=_CACHE_BYTES, minimum=256)
-        order = ((block, a) for block in blocks for a in range(n_alphas))
-    else:
-        factors = None
-        blocks = column_blocks(n_targets, n, itemsize)
-        order = ((block, a) for a in range(n_alphas) for block in blocks)
-    for block, a in order:
-        if factors is not None:
-            F = factors[a]
-        else:
-            if current[0] != a:
-                current = (a, factor(a))
-            F = current[1]
+    first = factor(0)
+    n, rank = first.shape
+
+    def add(F, a, block):
         E = F @ right[:, block]
         if Y is not None:
             E -= Y[:, block]
         np.square(E, out=E)
         out[a, block] += E.sum(axis=0) if weights is None else weights[a] @ E
+
+    if n_alphas * n * rank * right.itemsize <= _FACTOR_BYTES:
+        factors = [first] + [factor(a) for a in range(1, n_alphas)]
+        for block in column_blocks(n_targets, n, right.itemsize, budget=_CACHE_BYTES,
+                                   minimum=256):
+            for a, F in enumerate(factors):
+                add(F, a, block)
+    else:
+        for a in range(n_alphas):
+            F = first if a == 0 else factor(a)
+            for block in column_blocks(n_targets, n, right.itemsize):
+                add(F, a, block)
 
 
 def ridge_loo_errors(Xc, Yc, alphas, basis, Q, *, fit_intercept=True, dtype=None):
@@ -325,13 +323,13 @@ def ridge_kfold_errors(X, Y, alphas, folds, *, fit_intercept=True, gram=None,
         Y_tr, Y_te = np.take(Yw, train, axis=0), Yw[test]  # Y_tr: a copy, centred in place
         y_mean = Y_tr.mean(axis=0) if fit_intercept else np.zeros(Y.shape[1], work)
         Y_tr -= y_mean
+
+        def factor(a):
+            F = A * _inverse_shift(s, alphas[a])
+            return (F @ B.T if fold_in else F).astype(work, copy=False)
+
         # memory: the right factor holds (n_tr or k) × block numbers
         for block in column_blocks(Y.shape[1], max(n_tr, n_te), work.itemsize):
             right = Y_tr[:, block] if fold_in else B.T @ Y_tr[:, block]
-
-            def factor(a):
-                F = A * _inverse_shift(s, alphas[a])
-                return (F @ B.T if fold_in else F).astype(work, copy=False)
-
             _penalty_sse(sse[:, block], factor, right, Y_te[:, block] - y_mean[block])
     return sse.astype(X.dtype, copy=False)
