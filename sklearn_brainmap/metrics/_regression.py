@@ -12,7 +12,7 @@ from sklearn.metrics import r2_score as _sklearn_r2_score
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ..utils import constant_columns, unit_columns, warn_constant
+from ..utils import columnwise_pearson, constant_columns, warn_constant
 
 MULTIOUTPUT = [StrOptions({"raw_values", "uniform_average", "median"}), "array-like"]
 
@@ -88,14 +88,11 @@ shape (n_targets,), default="uniform_average"
     0.6
     """
     y_true, y_pred = _check_targets(y_true, y_pred)
-    U_true, *_, flat_true = unit_columns(y_true)
-    U_pred, *_, flat_pred = unit_columns(y_pred)
+    flat_true, flat_pred = constant_columns(y_true), constant_columns(y_pred)
     consequence = "their Pearson r is undefined (NaN, left out of the aggregate)."
     warn_constant(flat_true, "target", consequence)
     warn_constant(flat_pred & ~flat_true, "predicted", consequence)
-    r = np.clip(np.einsum("ij,ij->j", U_true, U_pred), -1.0, 1.0)
-    r[flat_true | flat_pred] = np.nan
-    return _aggregate(r, multioutput)
+    return _aggregate(columnwise_pearson(y_true, y_pred), multioutput)
 
 
 @validate_params(
