@@ -289,10 +289,12 @@ class LinearSoftplus(_GLMMapping):
     The objective is block separable over targets; all targets are solved together by
     the batched truncated Newton–CG solver (Hessian–vector products for all targets as
     two matrix products, a per-target Armijo line search, converged targets frozen),
-    with exact analytic gradients and Hessians. Where a Hessian is not positive
+    with exact analytic gradients and Hessians. The first step, from the constant fit,
+    is a modified Newton step with the non-negative curvature
+    ``σ² + βσ(1 − σ) max(μ − y, 0)``; after that, where a Hessian is not positive
     definite, conjugate gradients stop at the first direction of negative curvature
-    (exact Newton, for few features, falls back to the curvature
-    ``σ² + βσ(1 − σ) max(μ − y, 0) ≥ 0``), so every step descends. This converges
+    (exact Newton, for few features, falls back to that curvature), so every step
+    descends. This converges
     quadratically near a minimum, also for targets a softplus cannot reach (negative
     values), where Gauss–Newton would crawl. The problem is not convex: the solution
     is the local minimum reached from zero weights and the intercept of the best

@@ -12,7 +12,8 @@ arithmetic of all targets in the same matrix products.
 :func:`fit_glm` is a truncated Newton method. At each iteration, for all targets still
 running,
 
-* the gradient is one product ``Xᵀ G`` (``G = s ∘ ∂ℓ/∂η``, shape ``(n, k)``);
+* the gradient is one product ``Aᵀ G`` (``G = s ∘ ∂ℓ/∂η``, shape ``(n, k)``,
+  ``A = [X, 1]`` so that the intercept's entry comes out of the same product);
 * the Newton direction solves ``H_j d_j = −∇F_j`` with ``H_j = Aᵀ diag(h_j) A + αI``
   (``A = [X, 1]``, the penalty not on the intercept), either by preconditioned
   conjugate gradients, where each Hessian-vector product for all targets is two matrix
@@ -21,11 +22,17 @@ running,
   eigenbasis of the centred design* (``diag(Uᵀ diag(h_j) U) s + α`` with
   ``X = U S Vᵀ``): on correlated features and ``n ≈ p`` it needed 1.2–4× fewer
   Hessian-vector products than plain Jacobi (``preconditioner="jacobi"``); CG stops
-  at the forcing tolerance or at negative curvature (non-convex losses);
+  at the forcing tolerance or at negative curvature (non-convex losses). The first
+  iteration uses the loss's non-negative curvature ``h_psd`` (a modified Newton step):
+  from a constant start the exact Hessian of a non-convex loss is often indefinite;
 * a backtracking (Armijo) line search per target needs only the elementwise loss at
   ``η + t Δη``, with ``Δη = X d`` computed once;
 * targets whose gradient is small enough are frozen and leave the working set;
-* small problems run on one BLAS thread (see :data:`SMALL_PRODUCT`).
+* small problems run on one BLAS thread (see :data:`SMALL_PRODUCT`); large ones are
+  split into blocks of targets solved side by side in threads, one BLAS thread each
+  (see :data:`PARALLEL_SIZE`), so that the elementwise passes of the losses, which
+  NumPy runs on one core, use every core too;
+* the elementwise passes write into reused arrays (:class:`Workspace`).
 
 :func:`subset_ridge` fits a ridge regression of each target on its own subset of rows
 (the stimuli where a LogisticRidge target is above threshold): exactly, from batched
@@ -42,12 +49,13 @@ regression, *JMLR* 9, 627–650 (Hessian-vector products ``Xᵀ (D (X v))``).
 """
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..utils import blas_threads_for, column_blocks
+from ..utils import blas_thread_count, blas_threads_for, column_blocks, one_blas_thread
 from ._solvers import center, eigenbasis
 
 #: With at most this many features the Newton direction is solved exactly from all
@@ -61,6 +69,12 @@ BLOCK_BYTES = 2**26
 #: iterations run on one BLAS thread: starting threads costs more than they save, and
 #: on a busy machine OpenBLAS threads that wait for a core were 20–50× slower.
 SMALL_PRODUCT = 2**22
+
+#: Problems of at least this many multiply-adds per product (``n × p × targets``) are
+#: split into blocks of targets solved side by side, one thread each (when BLAS has
+#: several), with at least PARALLEL_TARGETS targets per block.
+PARALLEL_SIZE = 2**24
+PARALLEL_TARGETS = 16
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
@@ -155,13 +169,33 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
         newton = _ExactNewton(Xc, alpha)
     else:
         newton = _NewtonCG(Xc, alpha, preconditioner)
-    for block in column_blocks(t, n, 8, budget=block_bytes):
+    # The targets' problems are independent: with several cores, blocks of targets
+    # are solved side by side in threads, each on one BLAS thread, which runs the
+    # elementwise passes (a third to a half of the time, single-threaded in NumPy)
+    # in parallel too.
+    workers = _block_workers(n * p * t, t)
+    blocks = column_blocks(t, n, 8, budget=block_bytes // workers)
+    if len(blocks) < workers:
+        edges = np.linspace(0, t, workers + 1).astype(int)
+        blocks = [slice(a, z) for a, z in zip(edges[:-1], edges[1:])]
+
+    def solve(block):
         Sb = S if S is None or S.shape[0] == 1 else S[block]
-        with blas_threads_for(2 * n * p * (block.stop - block.start),
-                              threshold=2 * SMALL_PRODUCT):
-            W[block], b[block], n_iter[block], converged[block] = _newton_block(
-                newton, np.ascontiguousarray(Y[:, block].T), Sb, loss, alpha, W[block],
-                b[block], tol, max_iter)
+        return _newton_block(newton, np.ascontiguousarray(Y[:, block].T), Sb, loss,
+                             alpha, W[block], b[block], tol, max_iter)
+
+    if workers == 1:
+        solutions = []
+        for block in blocks:
+            with blas_threads_for(2 * n * p * (block.stop - block.start),
+                                  threshold=2 * SMALL_PRODUCT):
+                solutions.append(solve(block))
+    else:
+        with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+            solutions = list(pool.map(solve, blocks))
+    for block, (W_b, b_b, n_iter_b, converged_b) in zip(blocks, solutions):
+        W[block], b[block], n_iter[block], converged[block] = W_b, b_b, n_iter_b, \
+            converged_b
     n_bad = int(np.count_nonzero(~converged))
     if n_bad:
         warnings.warn(
@@ -172,28 +206,63 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
     return GLMSolution(W.T, b - W @ x_mean, n_iter, converged)
 
 
+def _block_workers(size, n_targets):
+    """Threads for :func:`fit_glm`: the BLAS thread count for large problems, else 1.
+
+    ``size`` is ``n_samples × n_features × n_targets``; below
+    :data:`PARALLEL_SIZE` (or with fewer than :data:`PARALLEL_TARGETS` targets per
+    thread) threads would cost more than they save.
+    """
+    if size < PARALLEL_SIZE:
+        return 1
+    return max(1, min(blas_thread_count(), n_targets // PARALLEL_TARGETS))
+
+
+class Workspace:
+    """Reusable float64 arrays with ``n_columns`` columns and up to ``max_rows`` rows.
+
+    ``work(name, rows)`` returns the first ``rows`` rows of the array called ``name``
+    (C-contiguous), allocated on first use. The solvers' elementwise passes over
+    ``(targets, samples)`` arrays write into these instead of fresh temporaries: a
+    fresh array of megabytes costs a page fault per 4 KiB page when first written,
+    which on a virtual machine made the losses 2–10× slower than their arithmetic.
+    """
+
+    def __init__(self, max_rows, n_columns):
+        self.shape = (max_rows, n_columns)
+        self._arrays = {}
+
+    def __call__(self, name, rows):
+        array = self._arrays.get(name)
+        if array is None:
+            array = self._arrays[name] = np.empty(self.shape)
+        return array[:rows]
+
+
 def _rows(S, index):
     """Rows ``index`` of the weights (all of them when shared by the targets, or None)."""
     return S if S is None or S.shape[0] == 1 else S[index]
 
 
-def _objective(loss, Y, S, eta, W, alpha):
+def _objective(loss, Y, S, eta, W, alpha, work=None):
     """Per-target objective and its rounding scale (sum of absolute terms); rows are targets."""
-    terms = loss.value(Y, eta)
+    terms = loss.value(Y, eta, work)
     if S is not None:
         terms *= S
     penalty = 0.5 * alpha * np.einsum("ij,ij->i", W, W)
-    return terms.sum(axis=1) + penalty, np.abs(terms).sum(axis=1) + penalty
+    total = terms.sum(axis=1) + penalty
+    return total, np.abs(terms, out=terms).sum(axis=1) + penalty
 
 
 def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
     """Newton iterations for one block of targets (target-major arrays); see :func:`fit_glm`."""
-    X = newton.X
+    X, A = newton.X, newton.A  # A = [X, 1]: weights and intercept in one product
     k = Y.shape[0]
+    work = Workspace(k, X.shape[0])
     W, b = W.copy(), b.copy()
     eta = W @ X.T
     eta += b[:, None]
-    f, _ = _objective(loss, Y, S, eta, W, alpha)
+    f, _ = _objective(loss, Y, S, eta, W, alpha, work)
     s_sum = np.full(k, float(X.shape[0])) if S is None else np.maximum(
         np.broadcast_to(S.sum(axis=1), (k,)), np.finfo(float).tiny)
     gtol = tol * s_sum
@@ -205,15 +274,15 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
             Ya, eta_a, Wa, Sa = Y, eta, W, S
         else:
             Ya, eta_a, Wa, Sa = Y[active], eta[active], W[active], _rows(S, active)
-        g, h, h_psd = loss.derivatives(Ya, eta_a)
+        g, h, h_psd = loss.derivatives(Ya, eta_a, work)
         if Sa is not None:
             g *= Sa
             h *= Sa
             if h_psd is not h:
                 h_psd *= Sa
-        grad_w = g @ X
+        grad = g @ A
+        grad_w, grad_b = grad[:, :-1], grad[:, -1]
         grad_w += alpha * Wa
-        grad_b = g.sum(axis=1)
         gmax = np.maximum(np.abs(grad_w).max(axis=1, initial=0.0), np.abs(grad_b))
         done = gmax <= gtol[active]
         converged[active[done]] = True
@@ -231,17 +300,22 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
         grad_norm = np.sqrt(np.einsum("ij,ij->i", grad_w, grad_w) + grad_b**2)
         # forcing sequence, on the scale of the mean objective
         forcing = np.minimum(0.5, np.sqrt(grad_norm / s_sum[active]))
-        d_w, d_b = newton.direction(h, h_psd, grad_w, grad_b, forcing)
-        d_eta = d_w @ X.T
-        d_eta += d_b[:, None]
+        # The first step uses the non-negative curvature h_psd (a modified Newton
+        # step): from a constant start, the exact Hessian of a non-convex loss is
+        # often indefinite, CG then stops at once with a badly scaled direction, and
+        # the line search halved LinearSoftplus's first steps 7–9 times.
+        d_w, d_b = newton.direction(h_psd if it == 0 else h, h_psd, grad_w, grad_b,
+                                    forcing, work)
+        d_eta = np.matmul(np.hstack([d_w, d_b[:, None]]), A.T,
+                          out=work("d_eta", active.size))
         slope = np.einsum("ij,ij->i", grad_w, d_w) + grad_b * d_b
         step, f_new, ok = _line_search(loss, Ya, Sa, eta_a, Wa, d_eta, d_w, f[active],
-                                       slope, alpha)
+                                       slope, alpha, work)
         moved = active[ok]
         if moved.size == k:  # every target moved: update in place
             W += step[:, None] * d_w
             b += step * d_b
-            eta += step[:, None] * d_eta
+            eta += np.multiply(d_eta, step[:, None], out=work("trial", k))
             f = f_new
         else:
             st = step[ok, None]
@@ -255,7 +329,7 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
     return W, b, n_iter, converged
 
 
-def _line_search(loss, Y, S, eta, W, d_eta, d_w, f0, slope, alpha):
+def _line_search(loss, Y, S, eta, W, d_eta, d_w, f0, slope, alpha, work=None):
     """Backtracking from the Newton step ``t = 1`` until the Armijo condition holds.
 
     Each trial needs only elementwise losses at ``η + t Δη``. A decrease smaller than
@@ -281,9 +355,13 @@ def _line_search(loss, Y, S, eta, W, d_eta, d_w, f0, slope, alpha):
         else:
             Yt, St = Y[todo], _rows(S, todo)
             eta_t, d_eta_t, W_t, d_w_t = eta[todo], d_eta[todo], W[todo], d_w[todo]
+        if work is None:
+            trial = eta_t + st * d_eta_t
+        else:
+            trial = np.multiply(d_eta_t, st, out=work("trial", todo.size))
+            trial += eta_t
         with np.errstate(over="ignore", invalid="ignore"):
-            f_try, scale = _objective(loss, Yt, St, eta_t + st * d_eta_t,
-                                      W_t + st * d_w_t, alpha)
+            f_try, scale = _objective(loss, Yt, St, trial, W_t + st * d_w_t, alpha, work)
         good = np.isfinite(f_try) & (
             f_try <= f0[todo] + _ARMIJO * step[todo] * slope[todo] + 64 * eps * scale)
         ok[todo[good]] = True
@@ -314,6 +392,7 @@ class _NewtonCG:
 
     def __init__(self, X, alpha, preconditioner="spectral"):
         self.X = X
+        self.A = np.hstack([X, np.ones((X.shape[0], 1))])
         self.alpha = alpha
         self.preconditioner = preconditioner
         if preconditioner == "jacobi":
@@ -352,9 +431,9 @@ class _NewtonCG:
             z += (r_w - R @ self.V.T) / self.alpha
         return z
 
-    def direction(self, h, h_psd, grad_w, grad_b, forcing, max_iter=None):
+    def direction(self, h, h_psd, grad_w, grad_b, forcing, work=None, max_iter=None):
         """Truncated CG on ``H(h)``; the preconditioner is built from ``h_psd ≥ 0``."""
-        X, alpha = self.X, self.alpha
+        A, alpha = self.A, self.alpha
         k, p = grad_w.shape
         max_iter = p + 1 if max_iter is None else max_iter
         diag_w = self._diagonal(h_psd)
@@ -370,12 +449,13 @@ class _NewtonCG:
         rows = np.arange(k)
         frozen = np.zeros(k, dtype=bool)  # finished, still in the arrays
         for it in range(max_iter):
-            E = d_w @ X.T
-            E += d_b[:, None]
+            # with A = [X, 1], one product each way carries the intercept too
+            E = np.matmul(np.hstack([d_w, d_b[:, None]]), A.T,
+                          out=None if work is None else work("cg", len(d_w)))
             E *= h
-            q_w = E @ X
+            q = E @ A
+            q_w, q_b = q[:, :-1], q[:, -1]
             q_w += alpha * d_w
-            q_b = E.sum(axis=1)
             curv = np.einsum("ij,ij->i", d_w, q_w) + d_b * q_b
             flat = ~(curv > 0)
             a = np.where(flat | frozen, 0.0, rz / np.where(flat, 1.0, curv))
@@ -428,7 +508,7 @@ class _ExactNewton:
         H[:, idx, idx] += self.penalty
         return H
 
-    def direction(self, h, h_psd, grad_w, grad_b, forcing):
+    def direction(self, h, h_psd, grad_w, grad_b, forcing, work=None):
         """Solve with the exact Hessians, or with ``h_psd``'s where they are not positive definite."""
         H = self._hessians(h)
         if h_psd is not h:

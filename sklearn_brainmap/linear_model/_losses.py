@@ -15,10 +15,23 @@ target is handled at once. The batched solvers in :mod:`._glm_solvers` only need
 
 With a fitted intercept, the per-target objective minimised by the solvers is
 ``Σ_i s_i ℓ(y_i, η_i) + α/2 ‖w‖²``.
+
+``value`` and ``derivatives`` take an optional ``work``, a callable ``work(name, rows)``
+returning a reusable float64 array of ``rows`` rows (see
+:class:`._glm_solvers.Workspace`). The solvers evaluate them on ``(targets, samples)``
+arrays of megabytes, a dozen times per fit: a fresh array each time costs a page fault
+per 4 KiB page when it is first written (the allocator hands large blocks back to the
+system), which on a virtual machine took longer than the arithmetic. The returned
+arrays live in ``work`` and are overwritten by the next call with the same names.
 """
 
 import numpy as np
 from scipy.special import expit
+
+
+def _array(work, name, like):
+    """A float64 array shaped like ``like``: from ``work`` when given, else new."""
+    return np.empty(like.shape) if work is None else work(name, like.shape[0])
 
 
 class BernoulliLogit:
@@ -29,15 +42,19 @@ class BernoulliLogit:
     ``LogisticRegression`` objective with ``C = 1/α``.
     """
 
-    def value(self, Y, eta):
-        out = softplus(eta)
-        out -= Y * eta
+    def value(self, Y, eta, work=None):
+        out, scratch = _softplus_into(eta, 1.0, _array(work, "value", eta),
+                                      _array(work, "scratch", eta))
+        np.multiply(Y, eta, out=scratch)
+        out -= scratch
         return out
 
-    def derivatives(self, Y, eta):
-        prob = expit(eta)
-        curvature = prob * (1.0 - prob)
-        return prob - Y, curvature, curvature
+    def derivatives(self, Y, eta, work=None):
+        prob = expit(eta, out=_array(work, "g", eta))
+        curvature = np.subtract(1.0, prob, out=_array(work, "h", eta))
+        curvature *= prob
+        prob -= Y  # the gradient, in place
+        return prob, curvature, curvature
 
     def inverse_link(self, eta):
         return expit(eta)
@@ -66,12 +83,12 @@ class FamilyLog:
     def __init__(self, family):
         self.family = family
 
-    def value(self, Y, eta):
+    def value(self, Y, eta, work=None):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             mu = self.family.link.inverse(eta)
             return 0.5 * self.family.resid_dev(Y, mu) ** 2
 
-    def derivatives(self, Y, eta):
+    def derivatives(self, Y, eta, work=None):
         mu = self.family.link.inverse(eta)
         dmu = self.family.link.inverse_deriv(eta)
         variance = self.family.variance(mu)
@@ -100,40 +117,47 @@ class PoissonLog(FamilyLog):
 
         super().__init__(Poisson())
 
-    def value(self, Y, eta):
+    def value(self, Y, eta, work=None):
+        out = _array(work, "value", eta)
         with np.errstate(over="ignore"):
-            out = np.exp(eta)
-        out -= Y * eta
+            np.exp(eta, out=out)
+        scratch = np.multiply(Y, eta, out=_array(work, "scratch", eta))
+        out -= scratch
         return out
 
-    def derivatives(self, Y, eta):
-        mu = np.exp(eta)
-        return mu - Y, mu, mu
+    def derivatives(self, Y, eta, work=None):
+        mu = np.exp(eta, out=_array(work, "h", eta))
+        return np.subtract(mu, Y, out=_array(work, "g", eta)), mu, mu
 
 
 def softplus(z, beta=1.0):
     """``log(1 + e^{βz}) / β``, computed without overflow."""
-    return _softplus_and_slope(z, beta, slope=False)[0]
+    z = np.asarray(z, dtype=np.result_type(z, 1.0))
+    return _softplus_into(z, beta, np.empty_like(z), np.empty_like(z))[0]
 
 
-def _softplus_and_slope(z, beta, slope=True):
-    """``softplus_β(z)`` and its derivative ``σ(βz)``, sharing one exponential.
+def _softplus_into(z, beta, value, scratch, slope=False):
+    """``softplus_β(z)`` into ``value`` and, if ``slope``, ``σ(βz)`` into ``scratch``.
 
-    ``log(1 + e^t) = max(t, 0) + log(1 + e^{−|t|})`` and ``σ(t) = e^{min(t,0)} /
-    (1 + e^{−|t|})``, with ``t = βz``: no overflow, and ``np.logaddexp`` plus
-    ``expit`` would take twice as long.
+    ``log(1 + e^t) = max(t, 0) + log1p(e^{−|t|})`` with ``t = βz`` (no overflow), and
+    the slope from the value, ``σ(t) = 1 − e^{−softplus(t)} = −expm1(−softplus(t))``,
+    accurate to a few ulps also where ``σ`` is tiny. Returns ``(value, scratch)``;
+    ``scratch`` holds the slope when asked for, else nothing of use.
     """
-    t = beta * np.asarray(z)
-    small = np.exp(-np.abs(t))
-    value = np.log1p(small)
-    value += np.maximum(t, 0.0)
+    t = z if beta == 1.0 else beta * z
+    np.abs(t, out=scratch)
+    np.negative(scratch, out=scratch)
+    np.exp(scratch, out=scratch)
+    np.log1p(scratch, out=value)
+    np.maximum(t, 0.0, out=scratch)
+    value += scratch
+    if slope:
+        np.negative(value, out=scratch)
+        np.expm1(scratch, out=scratch)
+        np.negative(scratch, out=scratch)
     if beta != 1.0:
         value /= beta
-    if not slope:
-        return value, None
-    sigma = np.where(t >= 0, 1.0, small)
-    sigma /= 1.0 + small
-    return value, sigma
+    return value, scratch
 
 
 def inverse_softplus(y, beta=1.0):
@@ -165,17 +189,31 @@ class SoftplusSquared:
     def __init__(self, beta=1.0):
         self.beta = beta
 
-    def value(self, Y, eta):
-        resid = softplus(eta, self.beta) - Y
-        return 0.5 * resid * resid
-
-    def derivatives(self, Y, eta):
-        resid, slope = _softplus_and_slope(eta, self.beta)
+    def value(self, Y, eta, work=None):
+        resid, _ = _softplus_into(eta, self.beta, _array(work, "value", eta),
+                                  _array(work, "scratch", eta))
         resid -= Y
-        second = self.beta * slope * (1.0 - slope)
-        gauss_newton = slope * slope
-        return (resid * slope, gauss_newton + second * resid,
-                gauss_newton + second * np.maximum(resid, 0.0))
+        np.square(resid, out=resid)
+        resid *= 0.5
+        return resid
+
+    def derivatives(self, Y, eta, work=None):
+        resid, slope = _softplus_into(eta, self.beta, _array(work, "g", eta),
+                                      _array(work, "slope", eta), slope=True)
+        resid -= Y
+        # second = β σ (1 − σ); h = σ² + second·r; h_psd = σ² + second·max(r, 0)
+        second = np.subtract(1.0, slope, out=_array(work, "second", eta))
+        second *= slope
+        if self.beta != 1.0:
+            second *= self.beta
+        h_psd = np.maximum(resid, 0.0, out=_array(work, "h_psd", eta))
+        h_psd *= second
+        h = np.multiply(resid, second, out=_array(work, "h", eta))
+        gauss_newton = np.square(slope, out=second)
+        h += gauss_newton
+        h_psd += gauss_newton
+        resid *= slope  # the gradient, in place
+        return resid, h, h_psd
 
     def inverse_link(self, eta):
         return softplus(eta, self.beta)

@@ -37,6 +37,7 @@ from ..utils import column_blocks
 _FACTOR_BYTES = 2**24
 _CACHE_BYTES = 2**20
 
+
 class Eigenbasis(NamedTuple):
     """The eigendecomposition of the smaller Gram matrix of a centred design.
 

@@ -1,7 +1,7 @@
 """Validation helpers and warnings shared across sklearn_brainmap."""
 
-from ._stats import (blas_threads_for, classical_mds, column_blocks, columnwise_pearson,
-                     columnwise_r2, one_blas_thread, unit_columns)
+from ._stats import (blas_thread_count, blas_threads_for, classical_mds, column_blocks,
+                     columnwise_pearson, columnwise_r2, one_blas_thread, unit_columns)
 from ._validation import (
     ConstantUnitWarning,
     check_response_matrix,
@@ -13,6 +13,7 @@ from ._validation import (
 )
 
 __all__ = [
+    "blas_thread_count",
     "blas_threads_for",
     "classical_mds",
     "ConstantUnitWarning",

@@ -1,6 +1,7 @@
 """Small statistical kernels on response matrices (columns are units)."""
 
 import contextlib
+import functools
 
 import numpy as np
 
@@ -115,6 +116,24 @@ def blas_threads_for(flops_per_product, threshold=_SMALL_PRODUCT_FLOPS):
     if flops_per_product >= threshold:
         return contextlib.nullcontext()
     return one_blas_thread()
+
+
+@functools.cache
+def _blas_controller():
+    # finding the loaded libraries takes milliseconds; asking a found one for its
+    # thread count takes microseconds
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController().select(user_api="blas")
+
+
+def blas_thread_count():
+    """Threads the loaded BLAS would use now (the fewest over the loaded libraries).
+
+    1 inside :func:`one_blas_thread`, so code that splits work over this many threads
+    stays sequential when it is itself run in parallel.
+    """
+    counts = [info["num_threads"] for info in _blas_controller().info()]
+    return max(1, min(counts)) if counts else 1
 
 
 def classical_mds(D, n_components=2):

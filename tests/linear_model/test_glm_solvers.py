@@ -4,9 +4,10 @@ import statsmodels.api as sm
 from sklearn import linear_model as sklm
 from sklearn.exceptions import ConvergenceWarning
 
+from sklearn_brainmap.linear_model import _glm_solvers as glm_solvers
 from sklearn_brainmap.linear_model._glm_solvers import (fit_glm, solve_batched,
                                                         subset_ridge, weighted_grams)
-from sklearn_brainmap.linear_model._losses import BernoulliLogit, FamilyLog
+from sklearn_brainmap.linear_model._losses import BernoulliLogit, FamilyLog, SoftplusSquared
 
 
 def counts(n, p, t, seed=0):
@@ -126,3 +127,37 @@ def test_subset_ridge_small_budget_blocks_agree():
     np.testing.assert_allclose(b2, b, rtol=1e-10)
     with pytest.raises(ValueError, match="at least one sample"):
         subset_ridge(X, Y, np.zeros_like(mask), 1.0)
+
+
+@pytest.mark.parametrize("loss", [FamilyLog(sm.families.Poisson()), SoftplusSquared(1.0)],
+                         ids=["poisson", "softplus"])
+def test_target_blocks_in_threads_equal_one_thread(monkeypatch, loss):
+    X, Y = counts(150, 40, 37, seed=3)
+    sequential = fit_glm(X, Y, loss, 1.0, tol=1e-12)
+    calls = []
+
+    def two_workers(size, n_targets):
+        calls.append(n_targets)
+        return 2
+
+    monkeypatch.setattr(glm_solvers, "_block_workers", two_workers)
+    threaded = fit_glm(X, Y, loss, 1.0, tol=1e-12)
+    threaded_blocks = fit_glm(X, Y, loss, 1.0, tol=1e-12, block_bytes=150 * 8 * 20)
+    assert calls == [37, 37]
+    for sol in (threaded, threaded_blocks):
+        assert sol.converged.all()
+        np.testing.assert_allclose(sol.coef, sequential.coef, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(sol.intercept, sequential.intercept, rtol=1e-9,
+                                   atol=1e-10)
+
+
+def test_block_workers_follow_the_blas_threads():
+    from sklearn_brainmap.utils import blas_thread_count, one_blas_thread
+
+    big = glm_solvers.PARALLEL_SIZE
+    assert glm_solvers._block_workers(big - 1, 1000) == 1
+    assert glm_solvers._block_workers(big, 1000) == min(blas_thread_count(), 1000 // 16)
+    assert glm_solvers._block_workers(big, glm_solvers.PARALLEL_TARGETS - 1) == 1
+    with one_blas_thread():
+        assert blas_thread_count() == 1
+        assert glm_solvers._block_workers(big, 1000) == 1
