@@ -24,7 +24,8 @@ running,
   Hessian-vector products than plain Jacobi (``preconditioner="jacobi"``); CG stops
   at the forcing tolerance or at negative curvature (non-convex losses). The first
   iteration uses the loss's non-negative curvature ``h_psd`` (a modified Newton step):
-  from a constant start the exact Hessian of a non-convex loss is often indefinite;
+  from a constant start the exact Hessian of a non-convex loss is often indefinite,
+  and CG would stop at once with a badly scaled direction;
 * a backtracking (Armijo) line search per target needs only the elementwise loss at
   ``η + t Δη``, with ``Δη = X d`` computed once;
 * targets whose gradient is small enough are frozen and leave the working set;
@@ -48,6 +49,7 @@ IRLS). Lin, Weng & Keerthi (2008), Trust region Newton method for large-scale lo
 regression, *JMLR* 9, 627–650 (Hessian-vector products ``Xᵀ (D (X v))``).
 """
 
+import contextvars
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -192,7 +194,10 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
                 solutions.append(solve(block))
     else:
         with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
-            solutions = list(pool.map(solve, blocks))
+            # each task in a copy of the caller's context (NumPy's error state)
+            tasks = [pool.submit(contextvars.copy_context().run, solve, block)
+                     for block in blocks]
+            solutions = [task.result() for task in tasks]
     for block, (W_b, b_b, n_iter_b, converged_b) in zip(blocks, solutions):
         W[block], b[block], n_iter[block], converged[block] = W_b, b_b, n_iter_b, \
             converged_b
