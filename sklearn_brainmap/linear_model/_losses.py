@@ -11,7 +11,8 @@ target is handled at once. The batched solvers in :mod:`._glm_solvers` only need
   non-negative version ``h_psd`` of it for preconditioning and as a fall-back (the
   same array when ``h ≥ 0`` always), so that ``Xᵀ diag(h_psd) X`` is positive
   semi-definite;
-* ``inverse_link(eta)``: the prediction ``μ(η)``.
+* ``inverse_link(eta)``: the prediction ``μ(η)``;
+* ``nonnegative_curvature``: whether ``h ≥ 0`` always (then ``h_psd is h``).
 
 With a fitted intercept, the per-target objective minimised by the solvers is
 ``Σ_i s_i ℓ(y_i, η_i) + α/2 ‖w‖²``.
@@ -41,6 +42,8 @@ class BernoulliLogit:
     ``P(y = 1) = σ(η)``; the sum over samples plus ``α/2 ‖w‖²`` is scikit-learn's
     ``LogisticRegression`` objective with ``C = 1/α``.
     """
+
+    nonnegative_curvature = True
 
     def value(self, Y, eta, work=None):
         out, scratch = _softplus_into(eta, 1.0, _array(work, "value", eta),
@@ -79,6 +82,8 @@ class FamilyLog:
     family : statsmodels.genmod.families.Family
         A family instance whose link is ``statsmodels.genmod.families.links.Log``.
     """
+
+    nonnegative_curvature = True
 
     def __init__(self, family):
         self.family = family
@@ -185,6 +190,8 @@ class SoftplusSquared:
     beta : float
         Sharpness ``β > 0`` of the softplus (large ``β`` approaches a ReLU).
     """
+
+    nonnegative_curvature = False
 
     def __init__(self, beta=1.0):
         self.beta = beta
