@@ -294,11 +294,10 @@ class LinearSoftplus(_GLMMapping):
     ``σ² + βσ(1 − σ) max(μ − y, 0)``; after that, where a Hessian is not positive
     definite, conjugate gradients stop at the first direction of negative curvature
     (exact Newton, for few features, falls back to that curvature), so every step
-    descends. This converges
-    quadratically near a minimum, also for targets a softplus cannot reach (negative
-    values), where Gauss–Newton would crawl. The problem is not convex: the solution
-    is the local minimum reached from zero weights and the intercept of the best
-    constant fit.
+    descends. This converges quadratically near a minimum, also for targets a
+    softplus cannot reach (negative values), where Gauss–Newton would crawl. The
+    problem is not convex: the solution is the local minimum reached from zero weights
+    and the intercept of the best constant fit.
 
     Parameters
     ----------

@@ -155,7 +155,7 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
     n, p = X.shape
     t = Y.shape[1]
     if direction == "auto":
-        limit = (EXACT_MAX_FEATURES if getattr(loss, "nonnegative_curvature", True)
+        limit = (EXACT_MAX_FEATURES if loss.nonnegative_curvature
                  else EXACT_MAX_FEATURES_INDEFINITE)
         direction = "exact" if p <= limit else "cg"
     # Work arrays are target-major, (n_targets, n_samples): the working set of targets
