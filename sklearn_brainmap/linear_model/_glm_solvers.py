@@ -50,6 +50,7 @@ regression, *JMLR* 9, 627–650 (Hessian-vector products ``Xᵀ (D (X v))``).
 """
 
 import contextvars
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -224,9 +225,11 @@ def _block_workers(size, n_targets):
 
     ``size`` is ``n_samples × n_features × n_targets``; below
     :data:`PARALLEL_SIZE` (or with fewer than :data:`PARALLEL_TARGETS` targets per
-    thread) threads would cost more than they save.
+    thread) threads would cost more than they save. Only from the main thread: the
+    BLAS thread limit is process-wide, and fits running in several threads at once
+    (a threading backend) would undo each other's limits.
     """
-    if size < PARALLEL_SIZE:
+    if size < PARALLEL_SIZE or threading.current_thread() is not threading.main_thread():
         return 1
     return max(1, min(blas_thread_count(), n_targets // PARALLEL_TARGETS))
 

@@ -161,3 +161,7 @@ def test_block_workers_follow_the_blas_threads():
     with one_blas_thread():
         assert blas_thread_count() == 1
         assert glm_solvers._block_workers(big, 1000) == 1
+    # from a thread other than the main one (a threading backend): no nested threads
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(glm_solvers._block_workers, big, 1000).result() == 1
