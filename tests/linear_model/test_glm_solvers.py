@@ -165,3 +165,18 @@ def test_block_workers_follow_the_blas_threads():
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(glm_solvers._block_workers, big, 1000).result() == 1
+
+
+@pytest.mark.parametrize("loss", [FamilyLog(sm.families.Poisson()), SoftplusSquared(1.0),
+                                  BernoulliLogit()], ids=["poisson", "softplus", "logit"])
+def test_single_precision_early_products_reach_the_same_optimum(monkeypatch, loss):
+    X, Y = counts(300, 60, 12, seed=4)
+    if isinstance(loss, BernoulliLogit):
+        Y = (Y > np.median(Y, axis=0)).astype(float)
+    monkeypatch.setattr(glm_solvers, "LOW_PRECISION_FORCING", np.inf)  # never
+    exact = fit_glm(X, Y, loss, 1.0, tol=1e-10, direction="cg")
+    monkeypatch.setattr(glm_solvers, "LOW_PRECISION_FORCING", 0.0)  # whenever possible
+    low = fit_glm(X, Y, loss, 1.0, tol=1e-10, direction="cg")
+    assert exact.converged.all() and low.converged.all()
+    np.testing.assert_allclose(low.coef, exact.coef, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(low.intercept, exact.intercept, rtol=1e-7, atol=1e-9)
