@@ -243,10 +243,10 @@ def _block_workers(size, n_targets):
 
 
 class Workspace:
-    """Reusable float64 arrays with ``n_columns`` columns and up to ``max_rows`` rows.
+    """Reusable arrays with ``n_columns`` columns and up to ``max_rows`` rows.
 
-    ``work(name, rows)`` returns the first ``rows`` rows of the array called ``name``
-    (C-contiguous), allocated on first use. The solvers' elementwise passes over
+    ``work(name, rows, dtype=float64)`` returns the first ``rows`` rows of the array
+    called ``name`` of that dtype (C-contiguous), allocated on first use. The solvers' elementwise passes over
     ``(targets, samples)`` arrays write into these instead of fresh temporaries: a
     fresh array of megabytes costs a page fault per 4 KiB page when first written,
     which on a virtual machine made the losses 2–10× slower than their arithmetic.
@@ -463,7 +463,7 @@ class _NewtonCG:
         max_iter = p + 1 if max_iter is None else max_iter
         # Loosely solved systems (far from the optimum) take their Hessian products in
         # single precision: their relative error (~1e-6) is far below the forcing term
-        low = work is not None and forcing.min() >= LOW_PRECISION_FORCING
+        low = forcing.min() >= LOW_PRECISION_FORCING
         A = self.A32 if low else self.A
         h = h.astype(np.float32) if low else h
         diag_w = self._diagonal(h_psd)
