@@ -268,7 +268,7 @@ def _rows(S, index):
     return S if S is None or S.shape[0] == 1 else S[index]
 
 
-def _objective(loss, Y, S, eta, W, alpha, work=None):
+def _objective(loss, Y, S, eta, W, alpha, work):
     """Per-target objective and its rounding scale (sum of absolute terms); rows are targets."""
     terms = loss.value(Y, eta, work)
     if S is not None:
@@ -353,7 +353,7 @@ def _newton_block(newton, Y, S, loss, alpha, W, b, tol, max_iter):
     return W, b, n_iter, converged
 
 
-def _line_search(loss, Y, S, eta, W, d_eta, d_w, f0, slope, alpha, work=None):
+def _line_search(loss, Y, S, eta, W, d_eta, d_w, f0, slope, alpha, work):
     """Backtracking from the Newton step ``t = 1`` until the Armijo condition holds.
 
     Each trial needs only elementwise losses at ``η + t Δη``. A decrease smaller than
@@ -379,11 +379,8 @@ def _line_search(loss, Y, S, eta, W, d_eta, d_w, f0, slope, alpha, work=None):
         else:
             Yt, St = Y[todo], _rows(S, todo)
             eta_t, d_eta_t, W_t, d_w_t = eta[todo], d_eta[todo], W[todo], d_w[todo]
-        if work is None:
-            trial = eta_t + st * d_eta_t
-        else:
-            trial = np.multiply(d_eta_t, st, out=work("trial", todo.size))
-            trial += eta_t
+        trial = np.multiply(d_eta_t, st, out=work("trial", todo.size))
+        trial += eta_t
         with np.errstate(over="ignore", invalid="ignore"):
             f_try, scale = _objective(loss, Yt, St, trial, W_t + st * d_w_t, alpha, work)
         good = np.isfinite(f_try) & (
@@ -456,7 +453,7 @@ class _NewtonCG:
             z += (r_w - R @ self.V.T) / self.alpha
         return z
 
-    def direction(self, h, h_psd, grad_w, grad_b, forcing, work=None, max_iter=None):
+    def direction(self, h, h_psd, grad_w, grad_b, forcing, work, max_iter=None):
         """Truncated CG on ``H(h)``; the preconditioner is built from ``h_psd ≥ 0``."""
         alpha = self.alpha
         k, p = grad_w.shape
@@ -481,7 +478,7 @@ class _NewtonCG:
         for it in range(max_iter):
             # with A = [X, 1], one product each way carries the intercept too
             E = np.matmul(np.hstack([d_w, d_b[:, None]]).astype(A.dtype), A.T,
-                          out=None if work is None else work("cg", len(d_w), A.dtype))
+                          out=work("cg", len(d_w), A.dtype))
             E *= h
             q = (E @ A).astype(np.float64)
             q_w, q_b = q[:, :-1], q[:, -1]
@@ -538,7 +535,7 @@ class _ExactNewton:
         H[:, idx, idx] += self.penalty
         return H
 
-    def direction(self, h, h_psd, grad_w, grad_b, forcing, work=None):
+    def direction(self, h, h_psd, grad_w, grad_b, forcing, work):
         """Solve with the exact Hessians, or with ``h_psd``'s where they are not positive definite."""
         H = self._hessians(h)
         if h_psd is not h:
