@@ -14,7 +14,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import silhouette_score
 from sklearn.model_selection import KFold
 
-from .utils import ConstantUnitWarning
+from .utils import ConstantUnitWarning, aggregate_unit_scores
 
 DATASETS = ("henaff2021_v1", "cowley2023_v4", "coggan2024_fmri", "conwell2021_allen_rdms")
 
@@ -146,7 +146,6 @@ def cowley_v4(data_home, output, *, session="210325", n_folds=5, random_state=0)
     from .features import GaborEnergy
     from .metrics import split_half_reliability
     from .model_selection import cross_val_unit_scores
-    from .model_selection._validation import aggregate_units
 
     data = load_cowley2023_v4(session, data_home, images=True)
     images = data.images.reshape(len(data.images), -1).astype(np.float64) / 255.0
@@ -168,13 +167,13 @@ def cowley_v4(data_home, output, *, session="210325", n_folds=5, random_state=0)
             try:
                 r_backward = cross_val_unit_scores(estimator, brain, model, cv=cv,
                                                    scoring="pearson")
-                backward = aggregate_units(r_backward, "median")
+                backward = aggregate_unit_scores(r_backward, "median")
             except ValueError as exc:  # e.g. a Poisson GLM on signed model units
                 _log(f"cowley2023_v4: {name} brain → model skipped: {exc}")
                 backward = np.nan
         normalised = _normalised(r_forward, ceiling)
         results.append({"transform_class": name,
-                        "model_to_brain_median_r": aggregate_units(r_forward, "median"),
+                        "model_to_brain_median_r": aggregate_unit_scores(r_forward, "median"),
                         "model_to_brain_r2_over_ceiling": float(np.nanmedian(normalised)),
                         "brain_to_model_median_r": backward,
                         "seconds": round(time.perf_counter() - start, 1)})

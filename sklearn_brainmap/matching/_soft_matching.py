@@ -7,8 +7,7 @@ from scipy import sparse
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
-from ..utils import warn_constant
-from ._transport import unit_matching
+from ..utils import unit_matching, warn_constant
 
 
 class SoftMatching(BaseMapping):

@@ -8,11 +8,12 @@ aggregate, and a :class:`~sklearn_brainmap.utils.ConstantUnitWarning` says how m
 """
 
 import numpy as np
-from sklearn.metrics import r2_score as _sklearn_r2_score
 from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils.validation import _check_sample_weight
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ..utils import columnwise_pearson, constant_columns, warn_constant
+from ..utils import (aggregate_unit_scores, columnwise_pearson, columnwise_r2,
+                     constant_columns, warn_constant)
 
 MULTIOUTPUT = [StrOptions({"raw_values", "uniform_average", "median"}), "array-like"]
 
@@ -36,17 +37,9 @@ def _aggregate(values, multioutput):
     """Per-target values (NaN = undefined) -> what ``multioutput`` asks for."""
     if isinstance(multioutput, str) and multioutput == "raw_values":
         return values
-    defined = ~np.isnan(values)
-    if not defined.any():
-        return np.nan
-    if isinstance(multioutput, str):
-        reduce = np.median if multioutput == "median" else np.mean
-        return float(reduce(values[defined]))
-    weights = np.asarray(multioutput, dtype=np.float64)
-    if weights.shape != values.shape:
-        raise ValueError(f"multioutput weights have shape {weights.shape}; expected "
-                         f"{values.shape} (one per target).")
-    return float(np.average(values[defined], weights=weights[defined]))
+    if isinstance(multioutput, str) and multioutput == "uniform_average":
+        multioutput = "mean"
+    return aggregate_unit_scores(values, multioutput)
 
 
 @validate_params(
@@ -143,8 +136,7 @@ shape (n_targets,), default="uniform_average"
     y_true, y_pred = _check_targets(y_true, y_pred)
     flat = constant_columns(y_true)
     warn_constant(flat, "target", "their R² is undefined (NaN, left out of the aggregate).")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = _sklearn_r2_score(y_true, y_pred, sample_weight=sample_weight,
-                               multioutput="raw_values", force_finite=False)
-    r2 = np.where(flat, np.nan, r2)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, y_true)
+    r2 = columnwise_r2(y_true, y_pred, sample_weight)
     return _aggregate(r2, multioutput)

@@ -5,12 +5,9 @@ Every function takes ``X`` of shape ``(n_stimuli, n_units_x)`` and ``Y`` of shap
 ``*_distance`` lower-is-better.
 """
 
-import contextlib
-
 import numpy as np
 
-from ..matching._transport import unit_matching
-from ..utils import one_blas_thread
+from ..utils import lapack_threads_for, unit_matching
 from ._validation import centered_nonconstant, check_response_pair
 
 
@@ -128,17 +125,6 @@ def cka_score(X, Y, *, debiased=False):
     return float(cross / np.sqrt(xx * yy))
 
 
-def _lapack_threads(n_elements):
-    """One BLAS thread for a large LAPACK decomposition, no change for a small one.
-
-    On this project's shared 2-core machines, ``eigh``, ``svd`` and ``qr`` with two
-    threads ran 3–15× slower than with one whenever another process held a core
-    (threads waiting on each other); matrix products do not suffer and keep all
-    threads. Small decompositions skip the switch (it costs about a millisecond).
-    """
-    return one_blas_thread() if n_elements >= 2**16 else contextlib.nullcontext()
-
-
 def _procrustes_factor(Ac):
     """A matrix ``B`` with ``B Bᵀ = A_c A_cᵀ`` and at most ``min(n, p)`` columns.
 
@@ -155,7 +141,7 @@ def _procrustes_factor(Ac):
     if p <= n:
         return Ac
     K = Ac @ Ac.T
-    with _lapack_threads(K.size):
+    with lapack_threads_for(K.size):
         lam, U = np.linalg.eigh(K)
     keep = lam > n * np.finfo(lam.dtype).eps * lam[-1]
     return U[:, keep] * np.sqrt(lam[keep])
@@ -220,7 +206,7 @@ def procrustes_score(X, Y):
     Bx = _procrustes_factor(centered_nonconstant(X, "X", "The Procrustes similarity"))
     By = _procrustes_factor(centered_nonconstant(Y, "Y", "The Procrustes similarity"))
     M = Bx.T @ By
-    with _lapack_threads(M.size):
+    with lapack_threads_for(M.size):
         nuclear = np.linalg.svd(M, compute_uv=False).sum()
     score = nuclear / (np.linalg.norm(Bx) * np.linalg.norm(By))
     return float(min(max(score, 0.0), 1.0))

@@ -12,11 +12,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import (ConstantUnitWarning, blas_threads_for, columnwise_pearson,
-                     columnwise_r2, constant_columns, warn_constant)
-
-_UNIT_SCORES = {"r2": columnwise_r2, "pearson": columnwise_pearson}
-
+from ..utils import (UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
+                     blas_threads_for, constant_columns, warn_constant)
 
 def targets_separable(estimator):
     """Whether ``estimator`` fits every target independently of the others.
@@ -270,19 +267,6 @@ class PairwiseMapping(BaseEstimator):
 
     # ---- scores on new stimuli ----------------------------------------------------------
 
-    def _aggregate(self, unit_scores, sizes):
-        """Median or mean of consecutive groups of ``sizes`` unit scores, NaNs excluded.
-
-        The groups are padded with NaN into one array so that a single vectorised call
-        aggregates them all; a group of NaNs only gives NaN.
-        """
-        padded = np.full((len(sizes), max(sizes)), np.nan)
-        padded[np.arange(max(sizes)) < np.asarray(sizes)[:, None]] = unit_scores
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN groups
-            return (np.nanmedian if self.aggregate == "median" else np.nanmean)(
-                padded, axis=1)
-
     def score_matrix(self, X, y=None):
         """Held-out score of every mapping ``s → t`` on new stimuli.
 
@@ -324,7 +308,7 @@ class PairwiseMapping(BaseEstimator):
         """Fill ``M[s, t]`` with the aggregated held-out unit scores of ``s → t``."""
         n = len(self.profiles_)
         cols = self._columns
-        unit_score = _UNIT_SCORES[self.scoring]
+        unit_score = UNIT_SCORES[self.scoring]
         n_undefined = 0
         for s, fitted in enumerate(self.estimators_):
             targets = [t for t in range(n) if t != s]
@@ -337,7 +321,8 @@ class PairwiseMapping(BaseEstimator):
             true = Y[:, np.concatenate([cols[t] for t in targets])]
             scores = unit_score(true, pred)
             n_undefined += int(np.isnan(scores).sum())
-            M[s, targets] = self._aggregate(scores, [len(cols[t]) for t in targets])
+            M[s, targets] = aggregate_unit_scores(scores, self.aggregate,
+                                                    sizes=[len(cols[t]) for t in targets])
         if n_undefined:
             warnings.warn(
                 f"{n_undefined} unit scores were undefined (constant units among the "

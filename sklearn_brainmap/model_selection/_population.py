@@ -6,8 +6,8 @@ import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_array
 
-from ..utils import check_same_stimuli
-from ._validation import aggregate_units, cross_val_unit_scores
+from ..utils import aggregate_unit_scores, check_same_stimuli
+from ._validation import cross_val_unit_scores
 
 
 def _labels(X, subjects, areas):
@@ -78,7 +78,7 @@ def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
             unit_scores[target] = cross_val_unit_scores(
                 estimator, X[:, source], X[:, target], cv=cv, scoring=scoring)
             profiles.append((subject, area))
-            scores.append(aggregate_units(unit_scores[target], aggregate))
+            scores.append(aggregate_unit_scores(unit_scores[target], aggregate))
     if not profiles:
         raise ValueError("No area is recorded in more than one subject: nothing to pool.")
     return Bunch(profiles=profiles, scores=np.array(scores), unit_scores=unit_scores)
@@ -155,9 +155,9 @@ def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
     model = check_array(model, dtype=[np.float64, np.float32], input_name="model")
     brain = check_array(brain, dtype=[np.float64, np.float32], input_name="brain")
     check_same_stimuli(model, brain, ("model", "brain"))
-    forward = aggregate_units(cross_val_unit_scores(estimator, model, brain, cv=cv,
+    forward = aggregate_unit_scores(cross_val_unit_scores(estimator, model, brain, cv=cv,
                                                     scoring=scoring), aggregate)
-    backward = aggregate_units(cross_val_unit_scores(estimator, brain, model, cv=cv,
+    backward = aggregate_unit_scores(cross_val_unit_scores(estimator, brain, model, cv=cv,
                                                      scoring=scoring), aggregate)
     return {"model_to_brain": forward, "brain_to_model": backward,
             "both": (forward + backward) / 2}

@@ -7,8 +7,8 @@ from scipy.optimize import curve_fit, minimize_scalar
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_array
 
-from ..utils import check_same_stimuli
-from ._validation import aggregate_units, cross_val_unit_scores
+from ..utils import aggregate_unit_scores, check_same_stimuli
+from ._validation import cross_val_unit_scores
 
 
 def subsampling_curve(estimator, X, Y, *, n_units=None, n_stimuli=None, n_draws=5, cv=5,
@@ -80,7 +80,7 @@ def subsampling_curve(estimator, X, Y, *, n_units=None, n_stimuli=None, n_draws=
                 unit = cross_val_unit_scores(estimator, X, Y, cv=cv, scoring=scoring,
                                              train_size=int(size),
                                              random_state=rng.integers(2**32))
-            scores[i, d] = aggregate_units(unit, aggregate)
+            scores[i, d] = aggregate_unit_scores(unit, aggregate)
     return Bunch(sizes=sizes, scores=scores, mean=scores.mean(axis=1),
                  std=scores.std(axis=1), kind=kind)
 

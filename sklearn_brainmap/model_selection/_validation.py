@@ -7,18 +7,7 @@ from sklearn.base import clone
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_array
 
-from ..utils import ConstantUnitWarning, check_same_stimuli, columnwise_pearson, columnwise_r2
-
-UNIT_SCORES = {"r2": columnwise_r2, "pearson": columnwise_pearson}
-
-
-def aggregate_units(scores, aggregate):
-    """Median or mean of unit scores, NaN (undefined) units excluded; NaN if none left."""
-    scores = np.asarray(scores, dtype=float)
-    if scores.size == 0 or np.all(np.isnan(scores)):
-        return np.nan
-    return float(np.nanmedian(scores) if aggregate == "median" else np.nanmean(scores))
-
+from ..utils import UNIT_SCORES, ConstantUnitWarning, check_same_stimuli
 
 def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=None,
                           random_state=None):

@@ -1,7 +1,11 @@
-"""Validation helpers and warnings shared across sklearn_brainmap."""
+"""Helpers shared across sklearn_brainmap: validation and warnings, statistical kernels,
+unit scores and their aggregation, BLAS thread control, blocking, optimal transport."""
 
-from ._stats import (blas_thread_count, blas_threads_for, classical_mds, column_blocks,
-                     columnwise_pearson, columnwise_r2, one_blas_thread, unit_columns)
+from ._blocks import column_blocks
+from ._stats import classical_mds, columnwise_pearson, columnwise_r2, unit_columns
+from ._threads import blas_thread_count, blas_threads_for, lapack_threads_for, one_blas_thread
+from ._transport import Matching, transport_plan, unit_matching
+from ._unit_scores import AGGREGATES, UNIT_SCORES, aggregate_unit_scores
 from ._validation import (
     ConstantUnitWarning,
     check_response_matrix,
@@ -13,19 +17,26 @@ from ._validation import (
 )
 
 __all__ = [
+    "AGGREGATES",
+    "ConstantUnitWarning",
+    "Matching",
+    "UNIT_SCORES",
+    "aggregate_unit_scores",
     "blas_thread_count",
     "blas_threads_for",
-    "classical_mds",
-    "ConstantUnitWarning",
     "check_response_matrix",
     "check_same_stimuli",
+    "classical_mds",
     "column_blocks",
-    "one_blas_thread",
     "columnwise_pearson",
     "columnwise_r2",
     "constant_columns",
+    "lapack_threads_for",
+    "one_blas_thread",
+    "transport_plan",
+    "unit_columns",
+    "unit_matching",
     "validate_predict_data",
     "validate_regression_data",
-    "unit_columns",
     "warn_constant",
 ]

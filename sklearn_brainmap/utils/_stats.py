@@ -1,8 +1,5 @@
 """Small statistical kernels on response matrices (columns are units)."""
 
-import contextlib
-import functools
-
 import numpy as np
 
 from ._validation import constant_columns
@@ -45,20 +42,13 @@ def unit_columns(A):
     return U, mean, norm, constant
 
 
-def column_blocks(n_columns, n_rows, itemsize, budget=2**27, minimum=1):
-    """Slices over columns so that an ``(n_rows, block)`` array stays under ``budget`` bytes.
+def columnwise_r2(Y_true, Y_pred, sample_weight=None):
+    """R² of each column, ``1 − Σ w (y − ŷ)² / Σ w (y − ȳ_w)²``; NaN where ``y`` is constant.
 
-    Blocks hold at least ``minimum`` columns whatever the budget.
-    """
-    block = max(minimum, 1, budget // max(1, n_rows * itemsize))
-    return [slice(i, min(i + block, n_columns)) for i in range(0, n_columns, block)]
-
-
-def columnwise_r2(Y_true, Y_pred):
-    """R² of each column, ``1 − Σ(y − ŷ)² / Σ(y − ȳ)²``; NaN where ``y`` is constant.
-
-    Unlike :func:`sklearn.metrics.r2_score` (which reports 1 or 0 for a constant
-    column), an undefined score is NaN here so that aggregates can exclude it.
+    ``ȳ_w`` is the (weighted) mean of the column; without ``sample_weight`` every
+    ``w = 1``. Unlike :func:`sklearn.metrics.r2_score` (which reports 1 or 0 for a
+    constant column), an undefined score is NaN here so that aggregates can exclude it.
+    A column counts as constant when it is constant over the samples of positive weight.
 
     Examples
     --------
@@ -69,12 +59,20 @@ def columnwise_r2(Y_true, Y_pred):
     array([0.99,  nan])
     """
     resid = Y_true - Y_pred
-    centred = Y_true - Y_true.mean(axis=0)
-    ss_res = np.einsum("ij,ij->j", resid, resid)
-    ss_tot = np.einsum("ij,ij->j", centred, centred)
+    if sample_weight is None:
+        centred = Y_true - Y_true.mean(axis=0)
+        ss_res = np.einsum("ij,ij->j", resid, resid)
+        ss_tot = np.einsum("ij,ij->j", centred, centred)
+        constant = constant_columns(Y_true)
+    else:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        centred = Y_true - np.average(Y_true, axis=0, weights=w)
+        ss_res = np.einsum("i,ij,ij->j", w, resid, resid)
+        ss_tot = np.einsum("i,ij,ij->j", w, centred, centred)
+        constant = constant_columns(Y_true[w > 0])
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = 1.0 - ss_res / ss_tot
-    r2[constant_columns(Y_true)] = np.nan
+    r2[constant] = np.nan
     return r2
 
 
@@ -94,50 +92,6 @@ def columnwise_pearson(Y_true, Y_pred):
     r = np.einsum("ij,ij->j", Ut, Up)
     r[const_t | const_p] = np.nan
     return np.clip(r, -1.0, 1.0)
-
-
-# Below this many floating-point operations per matrix product, BLAS threads cost more
-# than they save (thread wake-up and synchronisation; far worse when another process
-# holds a core), so loops of such products run on one thread.
-_SMALL_PRODUCT_FLOPS = 5e7
-
-
-@functools.cache
-def _blas_controller():
-    # finding the loaded libraries takes milliseconds; asking a found one for its
-    # thread count takes microseconds
-    from threadpoolctl import ThreadpoolController
-    return ThreadpoolController().select(user_api="blas")
-
-
-def one_blas_thread():
-    """Context manager: BLAS limited to one thread (every loaded BLAS library).
-
-    Uses one cached :class:`threadpoolctl.ThreadpoolController`: building a new one
-    (what ``threadpool_limits`` does) scans the loaded libraries, about 3 ms per call,
-    which small fits in loops paid every time.
-    """
-    return _blas_controller().limit(limits=1)
-
-
-def blas_threads_for(flops_per_product, threshold=_SMALL_PRODUCT_FLOPS):
-    """Context manager: one BLAS thread for loops of small products, else unchanged.
-
-    Products of fewer than ``threshold`` floating-point operations run on one thread.
-    """
-    if flops_per_product >= threshold:
-        return contextlib.nullcontext()
-    return one_blas_thread()
-
-
-def blas_thread_count():
-    """Threads the loaded BLAS would use now (the fewest over the loaded libraries).
-
-    1 inside :func:`one_blas_thread`, so code that splits work over this many threads
-    stays sequential when it is itself run in parallel.
-    """
-    counts = [info["num_threads"] for info in _blas_controller().info()]
-    return max(1, min(counts)) if counts else 1
 
 
 def classical_mds(D, n_components=2):

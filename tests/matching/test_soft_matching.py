@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_brainmap import SoftMatching
-from sklearn_brainmap.matching._transport import exact_plan, sinkhorn_plan
+from sklearn_brainmap.utils._transport import exact_plan, sinkhorn_plan
 from sklearn_brainmap.metrics import soft_matching_distance, soft_matching_score
 from sklearn_brainmap.utils import ConstantUnitWarning
 

@@ -17,7 +17,8 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
 
-from ..utils import unit_columns, warn_constant
+from ._stats import unit_columns
+from ._validation import warn_constant
 
 #: Below this relative regularisation the Gibbs kernel ``exp(−C/ε)`` can underflow
 #: (``exp(−1/reg)`` < 1e-217) and the log-domain Sinkhorn solver is used instead.
