@@ -123,3 +123,12 @@ def test_v1_and_v4_analyses_end_to_end(shared_data, tmp_path, capsys):
     assert np.isnan(v4["LinearNonlinear"]["brain_to_model_median_r"])
     assert np.isfinite(v4["Ridge"]["brain_to_model_median_r"])
     assert (out / "henaff2021_v1.png").exists() and (out / "cowley2023_v4.png").exists()
+
+
+def test_output_that_cannot_be_created_is_refused_before_any_work(tmp_path, capsys):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    with pytest.raises(SystemExit) as info:
+        main(["--output", str(blocker / "sub")])  # would take minutes if it started
+    assert info.value.code == 2
+    assert "cannot be created" in capsys.readouterr().err

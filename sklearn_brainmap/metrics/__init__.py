@@ -12,7 +12,7 @@
 
 from ._regression import pearson_r_score, r2_score
 from ._reliability import ceiling_normalized_score, spearman_brown, split_half_reliability
-from ._rsa import rdm, rsa_score
+from ._rsa import compare_rdms, rdm, rsa_score
 from ._scorers import mean_pearson_r_scorer, median_pearson_r_scorer, median_r2_scorer
 from ._similarity import (
     cka_score,
@@ -25,6 +25,7 @@ from ._similarity import (
 __all__ = [
     "ceiling_normalized_score",
     "cka_score",
+    "compare_rdms",
     "mean_pearson_r_scorer",
     "median_pearson_r_scorer",
     "median_r2_scorer",

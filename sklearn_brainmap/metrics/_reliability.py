@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ..utils import column_blocks
+from ..utils import AboveCeilingWarning, column_blocks
 
 
 @validate_params(
@@ -220,8 +220,9 @@ def ceiling_normalized_score(r, ceiling):
     score : float or ndarray of shape (n_units,)
         NaN where ``ceiling`` is NaN or not positive, or ``r`` is NaN. **Not clipped**:
         values above 1 (the ceiling is itself a noisy estimate) are kept and a
-        ``UserWarning`` counts them. ``r²`` discards the sign of ``r``: check ``r``
-        itself for anti-correlated predictions.
+        :class:`~sklearn_brainmap.utils.AboveCeilingWarning` (a ``UserWarning``)
+        counts them. ``r²`` discards the sign of ``r``: check ``r`` itself for
+        anti-correlated predictions.
 
     References
     ----------
@@ -243,5 +244,5 @@ def ceiling_normalized_score(r, ceiling):
     if above:
         warnings.warn(f"{above} of {score.size} ceiling-normalised score(s) exceed 1 "
                       "(r² above the estimated ceiling); they are not clipped.",
-                      UserWarning, stacklevel=2)
+                      AboveCeilingWarning, stacklevel=2)
     return float(score) if score.ndim == 0 else score

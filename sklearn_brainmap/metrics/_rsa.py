@@ -259,3 +259,80 @@ def _average_ranks(v):
         lengths = np.diff(np.append(starts, n))
         v[order] = np.repeat(starts + (lengths + 1) / 2.0, lengths)
     return v
+
+
+@validate_params(
+    {"rdms": ["array-like"], "compare": [StrOptions(COMPARISONS)]},
+    prefer_skip_nested_validation=True,
+)
+def compare_rdms(rdms, *, compare="spearman"):
+    """Representational similarity between every pair of a set of RDMs.
+
+    ``S[i, j] = ρ(triu(D_i), triu(D_j))`` over the stimulus pairs (``k=1``), with ``ρ``
+    the Spearman rank correlation (default), the Pearson correlation or Kendall's τ-b,
+    as in :func:`rsa_score` — for data that come as RDMs (or RSMs turned into RDMs),
+    not responses: the profiles of an fMRI study, say. Spearman and Pearson are one
+    matrix product of the ranked (or raw), centred and normalised triangles.
+
+    Parameters
+    ----------
+    rdms : array-like of shape (n_rdms, n_stimuli, n_stimuli) or (n_rdms, n_pairs)
+        Square RDMs (only their upper triangles are read) or condensed ones
+        (the ``n(n−1)/2`` upper-triangle values in row-major order, as
+        ``rdm(X, condensed=True)`` gives).
+    compare : {"spearman", "pearson", "kendall"}, default="spearman"
+
+    Returns
+    -------
+    S : ndarray of shape (n_rdms, n_rdms)
+        Symmetric, ones on the diagonal.
+
+    Raises
+    ------
+    ValueError
+        For NaN or infinite values, fewer than 3 stimuli (condensed: 3 pairs), or a
+        constant RDM (its correlation is undefined).
+
+    References
+    ----------
+    Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis:
+    connecting the branches of systems neuroscience, *Front. Syst. Neurosci.* 2, 4.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import compare_rdms, rdm, rsa_score
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.standard_normal((12, 5)), rng.standard_normal((12, 5))
+    >>> S = compare_rdms([rdm(X), rdm(Y), rdm(2 * X + 1)])
+    >>> bool(np.isclose(S[0, 1], rsa_score(X, Y))), round(float(S[0, 2]), 12)
+    (True, 1.0)
+    """
+    rdms = np.asarray(rdms, dtype=np.float64)
+    if rdms.ndim == 3:
+        if rdms.shape[1] != rdms.shape[2] or rdms.shape[1] < 3:
+            raise ValueError("Square RDMs must have shape (n_rdms, n_stimuli, n_stimuli) "
+                             f"with at least 3 stimuli; got {rdms.shape}.")
+        rows, cols = np.triu_indices(rdms.shape[1], k=1)
+        triangles = rdms[:, rows, cols]
+    elif rdms.ndim == 2 and rdms.shape[1] >= 3:
+        triangles = rdms.copy()
+    else:
+        raise ValueError("rdms must have shape (n_rdms, n_stimuli, n_stimuli) or "
+                         f"(n_rdms, n_pairs) with at least 3 pairs; got {rdms.shape}.")
+    if not np.isfinite(triangles).all():
+        raise ValueError("rdms contain NaN or infinite values.")
+    triangles = np.array([_comparable(t, f"RDM {k}", compare)
+                          for k, t in enumerate(triangles)])
+    if compare == "kendall":
+        n = len(triangles)
+        S = np.eye(n)
+        for i in range(n):
+            for j in range(i + 1, n):
+                S[i, j] = S[j, i] = stats.kendalltau(triangles[i], triangles[j]).statistic
+        return S
+    triangles -= triangles.mean(axis=1, keepdims=True)
+    triangles /= np.linalg.norm(triangles, axis=1, keepdims=True)
+    S = np.clip(triangles @ triangles.T, -1.0, 1.0)
+    np.fill_diagonal(S, 1.0)
+    return S

@@ -1,25 +1,37 @@
-"""Population analysis: mappings between every pair of profiles, scorers, pooled and
-bidirectional scores, subsampling curves and the neuron-to-unit ratio."""
+"""Population analysis: mappings between every pair of profiles, the comparison of
+transform classes, profile summaries and scorers, pooled and bidirectional scores,
+subsampling curves and the neuron-to-unit ratio."""
 
+from ._comparison import (Candidate, ComparisonResult, compare_transform_classes,
+                          default_candidates)
 from ._pairwise import PairwiseMapping, targets_separable
 from ._population import (cross_animal_ceiling, model_brain_scores, model_separability,
                           pooled_source_scores)
-from ._scorers import predictivity_scorer, silhouette_scorer
+from ._profiles import area_silhouette, profile_dissimilarity, same_area_predictivity
+from ._scorers import population_scorer, predictivity_scorer, silhouette_scorer
 from ._subsampling import (CurveFit, fit_subsampling_curve, neuron_to_unit_ratio,
                            subsampling_curve)
 from ._validation import cross_val_unit_scores
 
 __all__ = [
+    "Candidate",
+    "ComparisonResult",
     "CurveFit",
     "PairwiseMapping",
+    "area_silhouette",
+    "compare_transform_classes",
     "cross_animal_ceiling",
     "cross_val_unit_scores",
+    "default_candidates",
     "fit_subsampling_curve",
     "model_brain_scores",
     "model_separability",
     "neuron_to_unit_ratio",
     "pooled_source_scores",
+    "population_scorer",
     "predictivity_scorer",
+    "profile_dissimilarity",
+    "same_area_predictivity",
     "silhouette_scorer",
     "subsampling_curve",
     "targets_separable",

@@ -7,13 +7,14 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
-from sklearn.metrics import silhouette_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
                      blas_threads_for, constant_columns, warn_constant)
+from ._profiles import (area_silhouette, check_profile_labels, profile_dissimilarity,
+                        same_area_predictivity, split_profiles)
 
 def targets_separable(estimator):
     """Whether ``estimator`` fits every target independently of the others.
@@ -36,15 +37,6 @@ def targets_separable(estimator):
     if isinstance(estimator, Pipeline):
         return targets_separable(estimator.steps[-1][1])
     return bool(getattr(estimator, "_separable_targets", False))
-
-
-def _split_profiles(subjects, areas):
-    """Profiles in order of first appearance and the column indices of each."""
-    keys = list(zip(subjects.tolist(), areas.tolist()))
-    profiles = list(dict.fromkeys(keys))
-    lookup = {p: k for k, p in enumerate(profiles)}
-    owner = np.array([lookup[k] for k in keys])
-    return profiles, [np.flatnonzero(owner == k) for k in range(len(profiles))]
 
 
 def _fit_one(estimator, X, Y):
@@ -189,13 +181,7 @@ class PairwiseMapping(BaseEstimator):
                     "area) as their first two levels.")
             subjects = columns.get_level_values(0) if subjects is None else subjects
             areas = columns.get_level_values(1) if areas is None else areas
-        subjects, areas = np.asarray(subjects), np.asarray(areas)
-        n_columns = np.shape(X)[1]
-        for name, labels in (("subjects", subjects), ("areas", areas)):
-            if labels.shape != (n_columns,):
-                raise ValueError(f"{name} must have one label per column of X "
-                                 f"({n_columns}), got shape {labels.shape}.")
-        return subjects, areas
+        return check_profile_labels(subjects, areas, np.shape(X)[1])
 
     @staticmethod
     def _as_array(X):
@@ -234,13 +220,12 @@ class PairwiseMapping(BaseEstimator):
         self._validate_params()
         subjects, areas = self._labels(X)
         X, Y = self._validate_pair(X, y, reset=True)
-        self.profiles_, self._columns = _split_profiles(subjects, areas)
+        self.profiles_, self._columns = split_profiles(subjects, areas)
         if len(self.profiles_) < 2:
             raise ValueError("PairwiseMapping needs at least 2 profiles (subject, area), "
                              f"got {len(self.profiles_)}.")
         self.profile_subjects_ = np.array([p[0] for p in self.profiles_])
         self.profile_areas_ = np.array([p[1] for p in self.profiles_])
-        self._cache = None
         self.estimators_ = []
         if self._is_measure():
             return self
@@ -285,9 +270,6 @@ class PairwiseMapping(BaseEstimator):
             similarity function, ``f(X_s, X_t)`` (symmetric).
         """
         check_is_fitted(self)
-        key = (X, y)
-        if self._cache is not None and self._cache[0][0] is X and self._cache[0][1] is y:
-            return self._cache[1].copy()
         X, Y = self._validate_pair(X, y, reset=False)
         n = len(self.profiles_)
         M = np.full((n, n), np.nan)
@@ -299,10 +281,7 @@ class PairwiseMapping(BaseEstimator):
         else:
             with blas_threads_for(2.0 * X.shape[0] * X.shape[1] ** 2 / n):
                 self._score_mappings(X, Y, M)
-        # the scorers of one GridSearchCV evaluation share the matrix: keep the inputs
-        # themselves (not their ids, which can be reused) to recognise them
-        self._cache = (key, M)
-        return M.copy()
+        return M
 
     def _score_mappings(self, X, Y, M):
         """Fill ``M[s, t]`` with the aggregated held-out unit scores of ``s → t``."""
@@ -334,8 +313,18 @@ class PairwiseMapping(BaseEstimator):
         M = self.score_matrix(X, y)
         return (M + M.T) / 2
 
+    def dissimilarity_matrix(self, X, y=None):
+        """``D = 1 − (sim + simᵀ)/2`` on new stimuli, zero diagonal
+        (:func:`profile_dissimilarity` of :meth:`score_matrix`)."""
+        return profile_dissimilarity(self.score_matrix(X, y))
+
     def score(self, X, y=None):
         """Specificity: mean silhouette of ``1 − similarity`` with areas as clusters.
+
+        Each call computes the held-out score matrix; to get the silhouette and the
+        predictivity from one matrix, call :meth:`score_matrix` once and pass it to
+        :func:`area_silhouette` and :func:`same_area_predictivity` (or use
+        :func:`population_scorer` in scikit-learn's tools).
 
         Parameters
         ----------
@@ -351,28 +340,12 @@ class PairwiseMapping(BaseEstimator):
             other than to any other area. Equal to
             ``sklearn.metrics.silhouette_score(D, areas, metric="precomputed")``.
         """
-        areas = self.profile_areas_
-        if np.unique(areas).size < 2 or np.unique(areas).size >= len(areas):
-            raise ValueError("The silhouette needs at least 2 areas and at least one area "
-                             f"with 2 profiles; got areas {list(areas)}.")
-        return silhouette_score(self.dissimilarity_matrix(X, y), areas,
-                                metric="precomputed")
-
-    def dissimilarity_matrix(self, X, y=None):
-        """``D = 1 − (sim + simᵀ)/2`` with zero diagonal, clipped at 0 (rounding)."""
-        D = 1.0 - self.similarity_matrix(X, y)
-        np.fill_diagonal(D, 0.0)
-        if np.isnan(D).any():
-            raise ValueError("Some profile pairs have no defined score (all their units "
-                             "are constant on these stimuli); the silhouette is undefined.")
-        return np.maximum(D, 0.0)
+        check_is_fitted(self)
+        return area_silhouette(self.score_matrix(X, y), self.profile_areas_)
 
     def predictivity(self, X, y=None):
         """Same-area predictivity: mean ``sim(s → t)`` over pairs of the same area and
         different subjects, on new stimuli (``y``: target responses, as in ``fit``)."""
-        M = self.score_matrix(X, y)
-        same = ((self.profile_areas_[:, None] == self.profile_areas_[None, :])
-                & (self.profile_subjects_[:, None] != self.profile_subjects_[None, :]))
-        if not same.any():
-            raise ValueError("No pair of profiles shares an area across subjects.")
-        return float(np.nanmean(M[same]))
+        check_is_fitted(self)
+        return same_area_predictivity(self.score_matrix(X, y), self.profile_subjects_,
+                                      self.profile_areas_)

@@ -7,16 +7,8 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_array
 
 from ..utils import aggregate_unit_scores, check_same_stimuli
+from ._profiles import check_profile_labels
 from ._validation import cross_val_unit_scores
-
-
-def _labels(X, subjects, areas):
-    subjects, areas = np.asarray(subjects), np.asarray(areas)
-    for name, labels in (("subjects", subjects), ("areas", areas)):
-        if labels.shape != (X.shape[1],):
-            raise ValueError(f"{name} must have one label per column of X "
-                             f"({X.shape[1]}), got shape {labels.shape}.")
-    return subjects, areas
 
 
 def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
@@ -65,7 +57,7 @@ def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
     array([1., 1., 1.])
     """
     X = check_array(X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-    subjects, areas = _labels(X, subjects, areas)
+    subjects, areas = check_profile_labels(subjects, areas, X.shape[1])
     unit_scores = np.full(X.shape[1], np.nan)
     profiles, scores = [], []
     for area in dict.fromkeys(areas.tolist()):
@@ -119,7 +111,7 @@ def cross_animal_ceiling(estimator, X, subjects, areas, *, cv=5, scoring="r2",
 
 
 def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
-                       aggregate="median"):
+                       aggregate="median", return_unit_scores=False):
     """Cross-validated mapping scores in both directions between a model and a brain area.
 
     ``model → brain`` predicts the recorded units from the model's units; ``brain →
@@ -134,11 +126,16 @@ def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
     brain : array-like of shape (n_stimuli, n_neurons)
     cv, scoring, aggregate :
         As in :func:`pooled_source_scores`.
+    return_unit_scores : bool, default=False
+        Also return the cross-validated score of every unit (e.g. to normalise the
+        brain's units by their noise ceilings).
 
     Returns
     -------
     scores : dict
-        ``{"model_to_brain": float, "brain_to_model": float, "both": float}``.
+        ``{"model_to_brain": float, "brain_to_model": float, "both": float}``; with
+        ``return_unit_scores=True`` also ``"model_to_brain_units"`` (n_neurons,) and
+        ``"brain_to_model_units"`` (n_model_units,).
 
     Examples
     --------
@@ -155,12 +152,14 @@ def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
     model = check_array(model, dtype=[np.float64, np.float32], input_name="model")
     brain = check_array(brain, dtype=[np.float64, np.float32], input_name="brain")
     check_same_stimuli(model, brain, ("model", "brain"))
-    forward = aggregate_unit_scores(cross_val_unit_scores(estimator, model, brain, cv=cv,
-                                                    scoring=scoring), aggregate)
-    backward = aggregate_unit_scores(cross_val_unit_scores(estimator, brain, model, cv=cv,
-                                                     scoring=scoring), aggregate)
-    return {"model_to_brain": forward, "brain_to_model": backward,
-            "both": (forward + backward) / 2}
+    forward = cross_val_unit_scores(estimator, model, brain, cv=cv, scoring=scoring)
+    backward = cross_val_unit_scores(estimator, brain, model, cv=cv, scoring=scoring)
+    scores = {"model_to_brain": aggregate_unit_scores(forward, aggregate),
+              "brain_to_model": aggregate_unit_scores(backward, aggregate)}
+    scores["both"] = (scores["model_to_brain"] + scores["brain_to_model"]) / 2
+    if return_unit_scores:
+        scores.update(model_to_brain_units=forward, brain_to_model_units=backward)
+    return scores
 
 
 def model_separability(scores):

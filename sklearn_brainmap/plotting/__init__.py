@@ -1,8 +1,11 @@
 """Display objects for similarity matrices, silhouettes, MDS embeddings, subsampling
-curves and predictions (matplotlib imported when drawing)."""
+curves, predictions, scores, noise ceilings and the comparison of transform classes
+(matplotlib imported when drawing)."""
 
 from ._displays import (MDSDisplay, PredictionDisplay, SilhouetteDisplay,
                         SimilarityMatrixDisplay, SubsamplingCurveDisplay)
+from ._scores import ComparisonDisplay, ReliabilityDisplay, ScoreBarDisplay
 
-__all__ = ["MDSDisplay", "PredictionDisplay", "SilhouetteDisplay",
-           "SimilarityMatrixDisplay", "SubsamplingCurveDisplay"]
+__all__ = ["ComparisonDisplay", "MDSDisplay", "PredictionDisplay", "ReliabilityDisplay",
+           "ScoreBarDisplay", "SilhouetteDisplay", "SimilarityMatrixDisplay",
+           "SubsamplingCurveDisplay"]

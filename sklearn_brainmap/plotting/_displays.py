@@ -10,11 +10,23 @@ from sklearn.metrics import silhouette_samples
 from ..utils import classical_mds, columnwise_r2
 
 
-def _axes(ax):
-    import matplotlib.pyplot as plt
+def pyplot():
+    """``matplotlib.pyplot``, or an ImportError that names the extra to install.
 
+    The one place where the package imports matplotlib: every Display draws through
+    it, and the ``brainmap`` command catches its error once.
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError("Drawing needs matplotlib: pip install "
+                          "'sklearn_brainmap[plot]'.") from exc
+    return plt
+
+
+def _axes(ax):
     if ax is None:
-        _, ax = plt.subplots()
+        _, ax = pyplot().subplots()
     return ax
 
 
@@ -58,8 +70,13 @@ class SimilarityMatrixDisplay:
                       mapping.profile_subjects_)
         return display.plot(ax=ax, **kwargs)
 
-    def plot(self, ax=None, *, cmap="viridis", colorbar=True):
-        """Draw the heat map; lines separate areas."""
+    def plot(self, ax=None, *, cmap="viridis", colorbar=True, label="similarity",
+             title="similarity of profiles (grouped by area)"):
+        """Draw the heat map; lines separate areas.
+
+        ``label`` names the colour bar (what the similarity is, e.g. "RSA (Spearman ρ
+        of RDMs)"), ``title`` the axes.
+        """
         ax = _axes(ax)
         order = _area_order(self.areas)
         areas = self.areas[order]
@@ -72,8 +89,8 @@ class SimilarityMatrixDisplay:
             ax.axhline(edge, color="w", lw=1)
             ax.axvline(edge, color="w", lw=1)
         if colorbar:
-            ax.figure.colorbar(self.image_, ax=ax, label="similarity")
-        ax.set_title("similarity of profiles (grouped by area)")
+            ax.figure.colorbar(self.image_, ax=ax, label=label)
+        ax.set_title(title)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -145,9 +162,11 @@ class MDSDisplay:
         self.subjects = None if subjects is None else np.asarray(subjects)
 
     @classmethod
-    def from_dissimilarity(cls, D, areas, subjects=None, *, ax=None):
+    def from_dissimilarity(cls, D, areas, subjects=None, *, ax=None,
+                           title="profiles (classical MDS of 1 − similarity)"):
         """Embed a dissimilarity matrix (classical MDS) and draw it."""
-        return cls(classical_mds(np.asarray(D, dtype=float)), areas, subjects).plot(ax=ax)
+        return cls(classical_mds(np.asarray(D, dtype=float)), areas,
+                   subjects).plot(ax=ax, title=title)
 
     @classmethod
     def from_estimator(cls, mapping, X, y=None, *, ax=None):
@@ -156,7 +175,7 @@ class MDSDisplay:
                                       mapping.profile_areas_, mapping.profile_subjects_,
                                       ax=ax)
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, *, title="profiles (classical MDS of 1 − similarity)"):
         """Scatter the profiles; subjects label the points."""
         ax = _axes(ax)
         for area in dict.fromkeys(self.areas.tolist()):
@@ -168,7 +187,7 @@ class MDSDisplay:
                                 textcoords="offset points")
         ax.set_xlabel("MDS 1")
         ax.set_ylabel("MDS 2")
-        ax.set_title("profiles (classical MDS of 1 − similarity)")
+        ax.set_title(title)
         ax.legend(title="area")
         self.ax_, self.figure_ = ax, ax.figure
         return self

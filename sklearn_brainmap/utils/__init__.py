@@ -7,6 +7,7 @@ from ._threads import blas_thread_count, blas_threads_for, lapack_threads_for, o
 from ._transport import Matching, transport_plan, unit_matching
 from ._unit_scores import AGGREGATES, UNIT_SCORES, aggregate_unit_scores
 from ._validation import (
+    AboveCeilingWarning,
     ConstantUnitWarning,
     check_response_matrix,
     check_same_stimuli,
@@ -18,6 +19,7 @@ from ._validation import (
 
 __all__ = [
     "AGGREGATES",
+    "AboveCeilingWarning",
     "ConstantUnitWarning",
     "Matching",
     "UNIT_SCORES",

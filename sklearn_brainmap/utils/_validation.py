@@ -15,6 +15,15 @@ class ConstantUnitWarning(UserWarning):
     """
 
 
+class AboveCeilingWarning(UserWarning):
+    """Warning raised when ceiling-normalised scores exceed 1.
+
+    A unit whose held-out r² is above its estimated noise ceiling is not an error (the
+    ceiling is itself a noisy estimate), and such scores are kept, not clipped; the
+    warning counts them so that a summary can be read with that in mind.
+    """
+
+
 def constant_columns(A):
     """Boolean mask of the columns of ``A`` whose values are all equal.
 

@@ -114,3 +114,37 @@ def test_tied_dissimilarities_get_average_ranks(rng, compare, reference):
         expected, rel=1e-12)
     v = rng.integers(0, 7, 500).astype(float)
     np.testing.assert_array_equal(rsa_module._average_ranks(v.copy()), stats.rankdata(v))
+
+
+@pytest.mark.parametrize("compare", ["spearman", "pearson", "kendall"])
+def test_compare_rdms_equals_rsa_score_of_each_pair(compare):
+    from sklearn_brainmap.metrics import compare_rdms
+
+    rng = np.random.default_rng(0)
+    responses = [rng.standard_normal((15, 6)) for _ in range(4)]
+    square = np.array([rdm(R) for R in responses])
+    condensed = np.array([rdm(R, condensed=True) for R in responses])
+    S = compare_rdms(square, compare=compare)
+    np.testing.assert_allclose(compare_rdms(condensed, compare=compare), S, atol=1e-12)
+    for i in range(4):
+        for j in range(4):
+            expected = 1.0 if i == j else rsa_score(responses[i], responses[j],
+                                                    compare=compare)
+            assert S[i, j] == pytest.approx(expected, abs=1e-12)
+
+
+def test_compare_rdms_rank_invariance_and_errors():
+    from sklearn_brainmap.metrics import compare_rdms
+
+    rng = np.random.default_rng(1)
+    v = rng.uniform(size=(3, 10))
+    # Spearman sees only the order: an increasing transform of one RDM changes nothing
+    w = v.copy()
+    w[1] = np.exp(5 * w[1])
+    np.testing.assert_allclose(compare_rdms(w), compare_rdms(v), atol=1e-12)
+    with pytest.raises(ValueError, match="constant"):
+        compare_rdms(np.vstack([v, np.ones(10)]))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        compare_rdms(np.where(v > 0.9, np.nan, v))
+    with pytest.raises(ValueError, match="shape"):
+        compare_rdms(np.ones((2, 3, 4)))

@@ -157,3 +157,22 @@ def test_pooled_v1_scores_stay_below_the_split_half_ceiling(shared_data):
     assert ok.mean() > 0.9
     explained = pooled.unit_scores[ok] ** 2
     assert 0.1 < explained.mean() < ceiling[ok].mean()
+
+
+def test_model_brain_scores_returns_the_unit_scores_it_aggregates():
+    from sklearn_brainmap import Ridge
+    from sklearn_brainmap.model_selection import cross_val_unit_scores, model_brain_scores
+
+    rng = np.random.default_rng(7)
+    brain = rng.standard_normal((90, 5))
+    model = np.hstack([brain @ rng.standard_normal((5, 5)), rng.standard_normal((90, 3))])
+    scores = model_brain_scores(Ridge(cv=None), model, brain, scoring="pearson",
+                                return_unit_scores=True)
+    forward = cross_val_unit_scores(Ridge(cv=None), model, brain, scoring="pearson")
+    np.testing.assert_allclose(scores["model_to_brain_units"], forward)
+    assert scores["brain_to_model_units"].shape == (8,)
+    assert scores["model_to_brain"] == pytest.approx(np.median(forward))
+    assert scores["brain_to_model"] == pytest.approx(
+        np.median(scores["brain_to_model_units"]))
+    assert set(model_brain_scores(Ridge(cv=None), model, brain)) == {
+        "model_to_brain", "brain_to_model", "both"}

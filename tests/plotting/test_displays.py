@@ -86,3 +86,46 @@ def test_prediction_display_picks_best_and_worst_units():
     model = Ridge(cv=None).fit(y, pred)
     display = PredictionDisplay.from_estimator(model, y, pred, units=[2])
     assert display.units == [2]
+
+
+def test_comparison_display_draws_the_summary_and_the_mds():
+    from sklearn_brainmap.metrics import rsa_score
+    from sklearn_brainmap.model_selection import (compare_transform_classes,
+                                                  profile_dissimilarity)
+    from sklearn_brainmap.plotting import ComparisonDisplay
+    from sklearn_brainmap.utils import classical_mds
+
+    rng = np.random.default_rng(1)
+    pre = rng.standard_normal((45, 24)) + np.repeat(rng.standard_normal((45, 2)), 12, 1)
+    population = {"pre": pre, "post": np.logaddexp(0, pre),
+                  "subjects": np.repeat([0, 1, 2], 8),
+                  "areas": np.tile(np.repeat(["A", "B"], 4), 3)}
+    result = compare_transform_classes({"Ridge": Ridge(cv=None), "RSA": rsa_score},
+                                       population, cv=3)
+    display = ComparisonDisplay.from_result(result, title="relu")
+    rows = {(r["responses"], r["transform_class"]): r for r in result.summary()}
+    heights = [b.get_height() for b in display.silhouette_.bars_["post targets"]]
+    np.testing.assert_allclose(heights, [rows["post", "Ridge"]["silhouette"],
+                                         rows["post", "RSA"]["silhouette"]])
+    # RSA has no predictivity: no bar (NaN)
+    assert np.isnan(display.predictivity_.bars_["pre targets"][1].get_height())
+    expected = classical_mds(profile_dissimilarity(result.matrices["post", "Ridge"]))
+    np.testing.assert_allclose(display.mds_.embedding, expected)
+    assert display.axes_[0].get_title() == "relu: predictivity"
+    with pytest.raises(ValueError, match="not a cell"):
+        ComparisonDisplay(result, mds=("post", "OneToOne"))
+
+
+def test_score_bars_and_reliability_histogram():
+    from sklearn_brainmap.plotting import ReliabilityDisplay, ScoreBarDisplay
+
+    display = ScoreBarDisplay(["a", "b", "c"], {"x": [1.0, np.nan, 3.0], "y": [2, 2, 2]})
+    display.plot()
+    assert [b.get_height() for b in display.bars_["x"]][::2] == [1.0, 3.0]
+    assert display.ax_.get_xticklabels()[1].get_text() == "b"
+    with pytest.raises(ValueError, match="2 values for 3 names"):
+        ScoreBarDisplay(["a", "b", "c"], {"x": [1.0, 2.0]})
+    values = np.array([0.1, 0.4, 0.45, np.nan, 0.9])
+    hist = ReliabilityDisplay(values).plot(bins=4)
+    counts = [p.get_height() for p in hist.ax_.patches]
+    assert sum(counts) == 4 and hist.n_undefined_ == 1

@@ -1,11 +1,16 @@
-"""The ``brainmap`` command (also ``python -m sklearn_brainmap``)."""
+"""The ``brainmap`` command (also ``python -m sklearn_brainmap``): parse the arguments,
+check the output folder, dispatch to a recipe."""
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-from ._real_jobs import DATASETS
+from ._report import setup_logging, write_json
+
+#: The real datasets (``--dataset``); their recipes are in ``_datasets``.
+DATASETS = ("henaff2021_v1", "cowley2023_v4", "coggan2024_fmri", "conwell2021_allen_rdms")
 
 
 def _positive_int(minimum):
@@ -72,65 +77,53 @@ def build_parser():
     return parser
 
 
+def _check_output(parser, output):
+    """Refuse an output folder that cannot be written, before any work starts."""
+    if output.exists() and not output.is_dir():
+        parser.error(f"--output {output} exists and is not a folder")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--output {output} cannot be created: {exc.strerror}")
+    if not os.access(output, os.W_OK | os.X_OK):
+        parser.error(f"--output {output} is not writable")
+
+
 def run_datasets(names, args):
-    """Run the real-data analyses; print their tables; write JSON and figures."""
-    import json
+    """Run the real-data recipes; print their tables; write datasets.json and figures."""
+    from ._datasets import RECIPES
 
-    from ._real_jobs import ANALYSES, CROSS_VALIDATED
-
-    args.output.mkdir(parents=True, exist_ok=True)
     summary = {}
     for name in names:
         start = time.perf_counter()
+        recipe, cross_validated = RECIPES[name]
+        options = ({"n_folds": args.folds, "random_state": args.random_state}
+                   if cross_validated else {})
         try:
-            options = ({"n_folds": args.folds, "random_state": args.random_state}
-                       if name in CROSS_VALIDATED else {})
-            text, rows, figure = ANALYSES[name](args.data_home, args.output, **options)
+            text, rows, figures = recipe(args.data_home, args.output, **options)
         except FileNotFoundError as exc:
             print(f"brainmap: {exc}", file=sys.stderr)
             return 1
         print(f"\n== {name} ==\n{text}")
         summary[name] = rows
-        print(f"({time.perf_counter() - start:.0f} s; figure: {figure})")
-    path = args.output / "datasets.json"
-    path.write_text(json.dumps(summary, indent=2))
-    print(f"\nWrote {path}")
+        shown = ", ".join(map(str, figures)) or "none"
+        print(f"({time.perf_counter() - start:.0f} s; figures: {shown})")
+    print(f"\nWrote {write_json(args.output / 'datasets.json', summary)}")
     return 0
 
 
 def main(argv=None):
-    """Run the comparison and write its outputs; returns the exit status."""
+    """Run the command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.output.exists() and not args.output.is_dir():
-        parser.error(f"--output {args.output} exists and is not a folder")
-
+    _check_output(parser, args.output)
+    setup_logging()
     if args.dataset:
         names = DATASETS if "all" in args.dataset else list(dict.fromkeys(args.dataset))
         return run_datasets(names, args)
+    from ._simulated import run
 
-    from ._job import format_table, run_comparison, write_figure, write_tables
-
-    start = time.perf_counter()
-    activations = ("relu", "softplus") if args.activation == "both" else (args.activation,)
-    population_kwargs = {}
-    if args.quick:
-        population_kwargs = dict(hidden=(48, 48), n_stimuli=200, n_epochs=10)
-    neurons = min(args.neurons, 20) if args.quick else args.neurons
-    results, _, labels = run_comparison(
-        activations=activations, n_subjects=args.subjects, n_neurons=neurons,
-        noise_gain=args.noise_gain, n_folds=args.folds, n_jobs=args.n_jobs,
-        random_state=args.random_state, population_kwargs=population_kwargs)
-    elapsed = time.perf_counter() - start
-    print()
-    print(format_table(results))
-    args.output.mkdir(parents=True, exist_ok=True)
-    meta = {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "wall_time_s": round(elapsed, 1)}
-    paths = [*write_tables(results, args.output, meta),
-             write_figure(results, labels, args.output)]
-    print(f"\nWrote {', '.join(str(p) for p in paths if p)} in {elapsed:.0f} s.")
-    return 0
+    return run(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,85 @@
+"""``brainmap`` (no ``--dataset``): the papers' comparison on simulated populations.
+
+For each activation a population of networks trained from different seeds is simulated
+(:func:`~sklearn_brainmap.datasets.make_model_population`) and the transform classes
+are compared on it (:func:`~sklearn_brainmap.model_selection.compare_transform_classes`);
+the command prints the summary table and writes ``results.csv``, ``results.json`` and
+``comparison.png``.
+"""
+
+import time
+from pathlib import Path
+
+from sklearn.model_selection import KFold
+
+from ..datasets import make_model_population
+from ..model_selection import compare_transform_classes, default_candidates
+from ..plotting import ComparisonDisplay
+from ._report import format_table, log, pyplot_or_none, save_figure, write_csv, write_json
+
+COLUMNS = ["activation", "responses", "transform_class", "predictivity",
+           "predictivity_sd", "silhouette", "silhouette_sd", "seconds"]
+
+
+def run(args):
+    """Run the comparison for each activation; print and write the results."""
+    activations = ("relu", "softplus") if args.activation == "both" else (args.activation,)
+    population_kwargs = (dict(hidden=(48, 48), n_stimuli=200, n_epochs=10)
+                         if args.quick else {})
+    neurons = min(args.neurons, 20) if args.quick else args.neurons
+    start = time.perf_counter()
+    results = {}
+    for activation in activations:
+        began = time.perf_counter()
+        population = make_model_population(
+            args.subjects, n_neurons=neurons, activation=activation,
+            noise_gain=args.noise_gain, random_state=args.random_state,
+            **population_kwargs)
+        log(f"population ({activation}): {population.DESCR} accuracy "
+            f"{population.accuracy.mean():.3f}; {time.perf_counter() - began:.1f} s")
+        cv = KFold(args.folds, shuffle=True, random_state=args.random_state)
+        results[activation] = compare_transform_classes(
+            default_candidates(), population, cv=cv, n_jobs=args.n_jobs)
+    elapsed = time.perf_counter() - start
+
+    rows = [{"activation": activation, **row}
+            for activation, result in results.items() for row in result.summary()]
+    print()
+    print(format_table(_printed(rows), right=("predictivity", "silhouette", "time (s)")))
+    settings = {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+                "wall_time_s": round(elapsed, 1)}
+    folds = {(r["activation"], r["responses"], r["transform_class"]): r
+             for r in rows}
+    for activation, result in results.items():
+        for record in result.records:
+            row = folds[activation, record["responses"], record["transform_class"]]
+            row.setdefault("predictivity_folds", []).append(record["predictivity"])
+            row.setdefault("silhouette_folds", []).append(record["silhouette"])
+    for row in rows:
+        if row["predictivity"] is None:
+            row["predictivity_folds"] = []
+    paths = [write_csv(args.output / "results.csv", rows, COLUMNS),
+             write_json(args.output / "results.json", {"settings": settings,
+                                                       "results": rows})]
+    plt = pyplot_or_none()
+    if plt is not None:
+        figure, axes = plt.subplots(len(results), 3, figsize=(16, 4.5 * len(results)),
+                                    squeeze=False)
+        for row_axes, (activation, result) in zip(axes, results.items()):
+            ComparisonDisplay.from_result(result, title=activation, axes=row_axes)
+        paths.append(save_figure(figure, args.output / "comparison.png"))
+    print(f"\nWrote {', '.join(map(str, paths))} in {elapsed:.0f} s.")
+    return 0
+
+
+def _printed(rows):
+    """Rows of the printed table: mean ± sd over folds in one column each."""
+    def pm(row, key):
+        if row[key] is None:
+            return None
+        return f"{row[key]:.3f} ± {row[key + '_sd']:.3f}"
+
+    return [{"activation": r["activation"], "responses": r["responses"],
+             "transform class": r["transform_class"],
+             "predictivity": pm(r, "predictivity"), "silhouette": pm(r, "silhouette"),
+             "time (s)": f"{r['seconds']:.1f}"} for r in rows]

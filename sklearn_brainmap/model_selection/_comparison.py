@@ -1,0 +1,345 @@
+"""The papers' comparison of transform classes on a population: predictivity and
+specificity of each class, cross-validated over stimuli."""
+
+import logging
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning
+from ._pairwise import PairwiseMapping
+from ._profiles import area_silhouette, same_area_predictivity
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A transform class in a comparison.
+
+    Parameters
+    ----------
+    name : str
+        Its name in the results.
+    estimator : estimator or callable
+        A regressor (cloned for every fit), or a symmetric similarity function
+        ``f(X_s, X_t) -> float`` that needs no mapping (RSA, CKA, Procrustes), which is
+        then compared on specificity only.
+    source : str, default=None
+        The recording of the population that feeds the sources (``"pre"``: map
+        pre-activation responses to the targets, the *Pre Linear Softplus* class).
+        ``None``: the same recording as the targets.
+    responses : tuple of str, default=None
+        The target recordings this class is compared on (e.g. ``("post",)`` for
+        classes that model rectified responses). ``None``: every recording of the
+        comparison.
+
+    Examples
+    --------
+    >>> from sklearn_brainmap import LinearSoftplus
+    >>> from sklearn_brainmap.model_selection import Candidate
+    >>> Candidate("Pre Linear Softplus", LinearSoftplus(), source="pre",
+    ...           responses=("post",)).specificity_only
+    False
+    """
+
+    name: str
+    estimator: object
+    source: str = None
+    responses: tuple = None
+
+    @property
+    def specificity_only(self):
+        """True for a similarity function, which makes no predictions."""
+        return not hasattr(self.estimator, "fit")
+
+
+class ComparisonResult:
+    """Scores of every transform class on every fold of a comparison.
+
+    Attributes
+    ----------
+    records : list of dict
+        One record per (recording, transform class, fold), tidy:
+        ``responses``, ``transform_class``, ``fold``, ``predictivity`` (NaN for a
+        similarity function), ``silhouette``, ``seconds`` (fit and scoring of that
+        fold). ``pandas.DataFrame(result.records)`` makes a table of them.
+    matrices : dict
+        ``{(responses, transform_class): S}``, the held-out score matrix
+        ``S[s, t] = sim(s → t)`` averaged over folds, shape (n_profiles, n_profiles).
+    profile_subjects, profile_areas : ndarray of shape (n_profiles,)
+        The subject and area of each profile (rows and columns of the matrices).
+    """
+
+    def __init__(self, records, matrices, profile_subjects, profile_areas):
+        self.records = records
+        self.matrices = matrices
+        self.profile_subjects = profile_subjects
+        self.profile_areas = profile_areas
+
+    def cells(self):
+        """The (responses, transform class) pairs compared, in the order they ran."""
+        return list(dict.fromkeys((r["responses"], r["transform_class"])
+                                  for r in self.records))
+
+    def summary(self):
+        """One row per (recording, transform class): mean and standard deviation over
+        folds of predictivity and silhouette, and the total seconds.
+
+        Returns
+        -------
+        rows : list of dict
+            Keys ``responses``, ``transform_class``, ``predictivity``,
+            ``predictivity_sd``, ``silhouette``, ``silhouette_sd``, ``seconds``;
+            predictivity is None for a similarity function.
+        """
+        rows = []
+        for responses, name in self.cells():
+            mine = [r for r in self.records
+                    if r["responses"] == responses and r["transform_class"] == name]
+            pred = np.array([r["predictivity"] for r in mine], dtype=float)
+            sil = np.array([r["silhouette"] for r in mine], dtype=float)
+            defined = not np.isnan(pred).all()
+            rows.append({
+                "responses": responses, "transform_class": name,
+                "predictivity": float(np.mean(pred)) if defined else None,
+                "predictivity_sd": float(np.std(pred)) if defined else None,
+                "silhouette": float(np.mean(sil)), "silhouette_sd": float(np.std(sil)),
+                "seconds": round(float(sum(r["seconds"] for r in mine)), 2)})
+        return rows
+
+    def to_frame(self):
+        """The records as a :class:`pandas.DataFrame` (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records)
+
+    def __repr__(self):
+        return (f"ComparisonResult({len(self.cells())} cells, "
+                f"{len(self.records)} records, {len(self.profile_areas)} profiles)")
+
+
+def default_candidates():
+    """The transform classes of the papers' comparison, from flexible to strict, and RSA.
+
+    Ridge, SoftMatching and OneToOne are compared on pre- and post-activation targets;
+    the nonlinear classes (LogisticRidge, LinearNonlinear, LinearSoftplus) model
+    rectified, non-negative responses (a Poisson GLM even requires them) and are
+    compared on post-activation targets only, as is *Pre Linear Softplus* (a softplus
+    GLM from the sources' pre-activations); RSA needs no mapping and is compared on
+    specificity.
+
+    Returns
+    -------
+    list of Candidate
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.model_selection import default_candidates
+    >>> [c.name for c in default_candidates()][:3]
+    ['Ridge', 'LogisticRidge', 'LinearNonlinear']
+    """
+    from ..linear_model import LinearNonlinear, LinearSoftplus, LogisticRidge, Ridge
+    from ..matching import OneToOne, SoftMatching
+    from ..metrics import rsa_score
+
+    post = ("post",)
+    return [
+        Candidate("Ridge", Ridge()),
+        Candidate("LogisticRidge", LogisticRidge(), responses=post),
+        Candidate("LinearNonlinear", LinearNonlinear(), responses=post),
+        Candidate("LinearSoftplus", LinearSoftplus(), responses=post),
+        Candidate("Pre Linear Softplus", LinearSoftplus(), source="pre", responses=post),
+        Candidate("SoftMatching", SoftMatching()),
+        Candidate("OneToOne", OneToOne()),
+        Candidate("RSA", rsa_score),
+    ]
+
+
+def _candidates(candidates):
+    if isinstance(candidates, dict):
+        candidates = [Candidate(name, estimator) for name, estimator in candidates.items()]
+    candidates = list(candidates)
+    if not candidates:
+        raise ValueError("candidates is empty: give at least one transform class.")
+    for c in candidates:
+        if not isinstance(c, Candidate):
+            raise TypeError("candidates must be a dict {name: estimator} or a list of "
+                            f"Candidate, got an element of type {type(c).__name__}.")
+    names = [c.name for c in candidates]
+    if len(set(names)) < len(names):
+        raise ValueError(f"candidate names must be unique, got {names}.")
+    return candidates
+
+
+def _recording(population, name, what):
+    try:
+        return population[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"{what} {name!r} is not a recording of the population; it has "
+                         f"{sorted(k for k in population if k not in ('subjects', 'areas'))}"
+                         ".") from None
+
+
+def _run_cell(candidate, X, Y, subjects, areas, folds, scoring, aggregate):
+    """Every fold of one (recording, class) cell: one held-out score matrix per fold, the
+    silhouette and the predictivity both from it. Runs in a joblib worker."""
+    mapping = PairwiseMapping(candidate.estimator, subjects=subjects, areas=areas,
+                              scoring=scoring, aggregate=aggregate)
+    same = Y is X
+    rows, matrices = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        # counted here and reported once by the caller, not once per fit and fold
+        warnings.simplefilter("always", ConstantUnitWarning)
+        for train, test in folds:
+            start = time.perf_counter()
+            mapping.fit(X[train], None if same else Y[train])
+            S = mapping.score_matrix(X[test], None if same else Y[test])
+            silhouette = area_silhouette(S, mapping.profile_areas_)
+            predictivity = (np.nan if candidate.specificity_only else
+                            same_area_predictivity(S, mapping.profile_subjects_,
+                                                   mapping.profile_areas_))
+            matrices.append(S)
+            rows.append((predictivity, silhouette, time.perf_counter() - start))
+    others = [w for w in caught if not issubclass(w.category, ConstantUnitWarning)]
+    for w in others:  # anything else is the user's to see
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    n_constant = len(caught) - len(others)
+    labels = (mapping.profile_subjects_, mapping.profile_areas_)
+    return rows, np.mean(matrices, axis=0), labels, n_constant
+
+
+@validate_params(
+    {"candidates": [list, tuple, dict], "population": [Mapping],
+     "responses": [list, tuple], "cv": ["cv_object"],
+     "scoring": [StrOptions(set(UNIT_SCORES))], "aggregate": [StrOptions(set(AGGREGATES))],
+     "n_jobs": [Integral, None]},
+    prefer_skip_nested_validation=True,
+)
+def compare_transform_classes(candidates, population, *, responses=("pre", "post"), cv=5,
+                              scoring="r2", aggregate="median", n_jobs=None):
+    """Compare transform classes on a population by predictivity and specificity.
+
+    For every target recording in ``responses`` and every candidate that applies to it,
+    each fold of ``cv`` (over stimuli) fits a :class:`PairwiseMapping` of the class
+    between every pair of (subject, area) profiles on the training stimuli, computes
+    **one** held-out score matrix ``S[s, t] = sim(s → t)`` on the test stimuli and
+    derives from it
+
+    - the *specificity*: mean silhouette of ``D = 1 − (S + Sᵀ)/2`` with areas as
+      clusters (:func:`area_silhouette`);
+    - the *same-area predictivity*: mean ``S[s, t]`` over pairs of the same area and
+      different subjects (:func:`same_area_predictivity`).
+
+    A transform class that is right for a brain is flexible enough to predict one
+    subject's area from another's and strict enough that the areas stay apart (Thobani
+    et al.).
+
+    Parameters
+    ----------
+    candidates : dict or list of Candidate
+        ``{name: estimator or similarity function}``, or :class:`Candidate` objects
+        to say which recording feeds the sources and which recordings a class is
+        compared on.
+    population : mapping
+        The recordings, each ``(n_stimuli, n_units_total)`` with the same columns,
+        plus ``subjects`` and ``areas`` (one label per column), e.g. the Bunch of
+        :func:`~sklearn_brainmap.datasets.make_model_population` (recordings
+        ``"pre"`` and ``"post"``).
+    responses : tuple of str, default=("pre", "post")
+        The target recordings to compare on.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds over stimuli, as in :func:`sklearn.model_selection.check_cv` (an int is
+        an unshuffled K-fold); the same folds for every cell.
+    scoring : {"r2", "pearson"}, default="r2"
+        Held-out score of each target unit.
+    aggregate : {"median", "mean"}, default="median"
+        Aggregate of a target profile's unit scores.
+    n_jobs : int, default=None
+        Cells (recording × class) run in parallel with joblib (``-1``: all cores).
+
+    Returns
+    -------
+    result : :class:`ComparisonResult`
+        Tidy records per (recording, class, fold), the summary over folds and the mean
+        held-out score matrices.
+
+    Warns
+    -----
+    ConstantUnitWarning
+        Once, when constant units were met (their scores are undefined and left out of
+        the aggregates).
+
+    References
+    ----------
+    Thobani, Sagastuy-Brena, Nayebi, Cao & Yamins, *Predictivity and specificity for
+    model-brain alignment methods*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import KFold
+    >>> from sklearn_brainmap import OneToOne, Ridge
+    >>> from sklearn_brainmap.metrics import rsa_score
+    >>> from sklearn_brainmap.model_selection import compare_transform_classes
+    >>> rng = np.random.default_rng(0)
+    >>> latent = {a: rng.standard_normal((120, 4)) for a in ("V1", "V4")}
+    >>> blocks = [latent[a] @ rng.standard_normal((4, 8)) for s in range(3)
+    ...           for a in ("V1", "V4")]
+    >>> pre = np.hstack(blocks) + 0.5 * rng.standard_normal((120, 48))
+    >>> population = {"pre": pre, "subjects": np.repeat([0, 1, 2], 16),
+    ...               "areas": np.tile(np.repeat(["V1", "V4"], 8), 3)}
+    >>> result = compare_transform_classes(
+    ...     {"Ridge": Ridge(cv=None), "OneToOne": OneToOne(), "RSA": rsa_score},
+    ...     population, responses=("pre",), cv=KFold(3, shuffle=True, random_state=0))
+    >>> [(row["transform_class"], row["silhouette"] > 0.3) for row in result.summary()]
+    [('Ridge', True), ('OneToOne', True), ('RSA', True)]
+    >>> result.matrices["pre", "Ridge"].shape
+    (6, 6)
+    """
+    candidates = _candidates(candidates)
+    subjects, areas = population["subjects"], population["areas"]
+    first = _recording(population, responses[0], "responses")
+    folds = list(check_cv(cv).split(first))
+    cells = []
+    for target in responses:
+        Y = _recording(population, target, "responses")
+        for candidate in candidates:
+            if candidate.responses is not None and target not in candidate.responses:
+                continue
+            X = (Y if candidate.source is None
+                 else _recording(population, candidate.source, f"{candidate.name}'s source"))
+            cells.append((target, candidate, X, Y))
+    if not cells:
+        raise ValueError(f"No candidate applies to the responses {list(responses)}.")
+
+    records, matrices, labels, n_constant = [], {}, None, 0
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    outputs = parallel(delayed(_run_cell)(candidate, X, Y, subjects, areas, folds,
+                                          scoring, aggregate)
+                       for _, candidate, X, Y in cells)
+    for step, ((target, candidate, _, _), (rows, S, labels, constant)) in enumerate(
+            zip(cells, outputs), start=1):
+        n_constant += constant
+        matrices[target, candidate.name] = S
+        for fold, (predictivity, silhouette, seconds) in enumerate(rows):
+            records.append({"responses": target, "transform_class": candidate.name,
+                            "fold": fold, "predictivity": float(predictivity),
+                            "silhouette": float(silhouette), "seconds": seconds})
+        pred = np.mean([r[0] for r in rows])
+        logger.info("[%d/%d] %-4s %-20s predictivity %s  silhouette %.3f  (%.1f s)",
+                    step, len(cells), target, candidate.name,
+                    "   —  " if np.isnan(pred) else f"{pred:.3f}",
+                    np.mean([r[1] for r in rows]), sum(r[2] for r in rows))
+    if n_constant:
+        warnings.warn(f"Constant units were met in {n_constant} fits or scorings of the "
+                      "comparison: their scores are undefined and were left out of the "
+                      "aggregates.", ConstantUnitWarning, stacklevel=2)
+    return ComparisonResult(records, matrices, *labels)
