@@ -8,7 +8,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
@@ -16,6 +16,7 @@ from ..utils import (UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
 from ._profiles import (area_silhouette, check_profile_labels, profile_dissimilarity,
                         same_area_predictivity, split_profiles)
 
+@validate_params({"estimator": "no_validation"}, prefer_skip_nested_validation=True)
 def targets_separable(estimator):
     """Whether ``estimator`` fits every target independently of the others.
 

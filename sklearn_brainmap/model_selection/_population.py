@@ -4,13 +4,21 @@ import itertools
 
 import numpy as np
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
-from ..utils import aggregate_unit_scores, check_same_stimuli
+from ..utils import AGGREGATES, UNIT_SCORES, aggregate_unit_scores, check_same_stimuli
 from ._profiles import check_profile_labels
 from ._validation import cross_val_unit_scores
 
 
+@validate_params(
+    {"estimator": [HasMethods(["fit", "predict"])], "X": ["array-like"],
+     "subjects": ["array-like"], "areas": ["array-like"], "cv": ["cv_object"],
+     "scoring": [StrOptions(set(UNIT_SCORES))],
+     "aggregate": [StrOptions(set(AGGREGATES))]},
+    prefer_skip_nested_validation=True,
+)
 def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
                          aggregate="median"):
     """Score each subject's area from the pooled units of all other subjects (N−1 pooling).
@@ -76,6 +84,13 @@ def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
     return Bunch(profiles=profiles, scores=np.array(scores), unit_scores=unit_scores)
 
 
+@validate_params(
+    {"estimator": [HasMethods(["fit", "predict"])], "X": ["array-like"],
+     "subjects": ["array-like"], "areas": ["array-like"], "cv": ["cv_object"],
+     "scoring": [StrOptions(set(UNIT_SCORES))],
+     "aggregate": [StrOptions(set(AGGREGATES))]},
+    prefer_skip_nested_validation=True,
+)
 def cross_animal_ceiling(estimator, X, subjects, areas, *, cv=5, scoring="r2",
                          aggregate="median"):
     """The same-area inter-subject score of each area under a transform class.
@@ -110,6 +125,13 @@ def cross_animal_ceiling(estimator, X, subjects, areas, *, cv=5, scoring="r2",
     return {area: float(np.nanmean(values)) for area, values in out.items()}
 
 
+@validate_params(
+    {"estimator": [HasMethods(["fit", "predict"])], "model": ["array-like"],
+     "brain": ["array-like"], "cv": ["cv_object"],
+     "scoring": [StrOptions(set(UNIT_SCORES))],
+     "aggregate": [StrOptions(set(AGGREGATES))], "return_unit_scores": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
                        aggregate="median", return_unit_scores=False):
     """Cross-validated mapping scores in both directions between a model and a brain area.
@@ -162,6 +184,10 @@ def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
     return scores
 
 
+@validate_params(
+    {"scores": ["array-like", dict]},
+    prefer_skip_nested_validation=True,
+)
 def model_separability(scores):
     """How well a brain area's scores tell candidate models apart.
 

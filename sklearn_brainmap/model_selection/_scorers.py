@@ -1,11 +1,17 @@
 """Scorers of a PairwiseMapping, usable as ``scoring=`` in scikit-learn's tools."""
 
 import numpy as np
+from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from ._profiles import area_silhouette, same_area_predictivity
 
 
+@validate_params(
+    {"estimator": [HasMethods(["score_matrix"])], "X": ["array-like"],
+     "y": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
 def silhouette_scorer(estimator, X, y=None):
     """Specificity of a fitted :class:`PairwiseMapping` on held-out stimuli ``X``.
 
@@ -44,6 +50,11 @@ def silhouette_scorer(estimator, X, y=None):
     return float(estimator.score(X, y))
 
 
+@validate_params(
+    {"estimator": [HasMethods(["score_matrix"])], "X": ["array-like"],
+     "y": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
 def predictivity_scorer(estimator, X, y=None):
     """Same-area predictivity of a fitted :class:`PairwiseMapping` on held-out stimuli.
 
@@ -78,6 +89,11 @@ def predictivity_scorer(estimator, X, y=None):
     return float(estimator.predictivity(X, y))
 
 
+@validate_params(
+    {"estimator": [HasMethods(["score_matrix"])], "X": ["array-like"],
+     "y": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
 def population_scorer(estimator, X, y=None):
     """Specificity and same-area predictivity of a fitted :class:`PairwiseMapping`, from
     one held-out score matrix.

@@ -1,16 +1,28 @@
 """Subsampling curves and the neuron-to-unit ratio (Sagastuy-Brena et al.)."""
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.optimize import curve_fit, minimize_scalar
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
-from ..utils import aggregate_unit_scores, check_same_stimuli
+from ..utils import AGGREGATES, UNIT_SCORES, aggregate_unit_scores, check_same_stimuli
 from ._validation import cross_val_unit_scores
 
 
+@validate_params(
+    {"estimator": [HasMethods(["fit", "predict"])], "X": ["array-like"],
+     "Y": ["array-like"], "n_units": ["array-like", None], "n_stimuli": ["array-like", None],
+     "n_draws": [Interval(Integral, 1, None, closed="left")], "cv": ["cv_object"],
+     "scoring": [StrOptions(set(UNIT_SCORES))],
+     "aggregate": [StrOptions(set(AGGREGATES))],
+     "random_state": [Interval(Integral, 0, None, closed="left"), np.random.Generator,
+                      None]},
+    prefer_skip_nested_validation=True,
+)
 def subsampling_curve(estimator, X, Y, *, n_units=None, n_stimuli=None, n_draws=5, cv=5,
                       scoring="r2", aggregate="median", random_state=None):
     """Held-out score as a function of the number of source units or training stimuli.
@@ -118,6 +130,11 @@ class CurveFit:
         return _CURVES[self.kind](np.asarray(sizes, dtype=float), *self.params)
 
 
+@validate_params(
+    {"sizes": ["array-like"], "scores": ["array-like"],
+     "kind": [StrOptions({"arctan", "log"})]},
+    prefer_skip_nested_validation=True,
+)
 def fit_subsampling_curve(sizes, scores, *, kind="arctan"):
     """Fit ``f(m) = L·arctan(k·m) + b`` or ``g(n) = a·log(1 + k·n) + b`` to a curve.
 
@@ -165,6 +182,11 @@ def fit_subsampling_curve(sizes, scores, *, kind="arctan"):
     return CurveFit(kind, tuple(float(p) for p in params))
 
 
+@validate_params(
+    {"model_curve": [callable], "animal_curve": [callable],
+     "n_max": [Interval(Real, 0, None, closed="neither")], "bounds": [tuple]},
+    prefer_skip_nested_validation=True,
+)
 def neuron_to_unit_ratio(model_curve, animal_curve, n_max, *, bounds=(1e-3, 1e3)):
     """The neuron-to-unit ratio α*: how many model units one recorded neuron is worth.
 

@@ -1,14 +1,24 @@
 """Cross-validated scores per target unit, the building block of the population helpers."""
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
 from ..utils import UNIT_SCORES, ConstantUnitWarning, check_same_stimuli
 
+@validate_params(
+    {"estimator": [HasMethods(["fit", "predict"])], "X": ["array-like"],
+     "Y": ["array-like"], "cv": ["cv_object"], "scoring": [StrOptions(set(UNIT_SCORES))],
+     "train_size": [Interval(Integral, 2, None, closed="left"), None],
+     "random_state": [Interval(Integral, 0, None, closed="left"), np.random.Generator,
+                      None]},
+    prefer_skip_nested_validation=True,
+)
 def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=None,
                           random_state=None):
     """Held-out score of every target unit, averaged over the folds of ``cv``.
