@@ -243,5 +243,5 @@ def ceiling_normalized_score(r, ceiling):
     if above:
         warnings.warn(f"{above} of {score.size} ceiling-normalised score(s) exceed 1 "
                       "(r² above the estimated ceiling); they are not clipped.",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=3)  # above the validate_params wrapper
     return float(score) if score.ndim == 0 else score
