@@ -12,10 +12,12 @@ NaN for missing repeats, the convention of
 import csv
 import os
 import zipfile
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 #: Monkey of each Cowley et al. (2023) session shipped with the data.
 COWLEY2023_SESSIONS = {
@@ -24,10 +26,24 @@ COWLEY2023_SESSIONS = {
     "210325": "PE", "210621": "RA",
 }
 
+#: ``data_home`` of every loader: a folder, or None for the default.
+_DATA_HOME = [str, os.PathLike, None]
 
+
+@validate_params({"data_home": _DATA_HOME}, prefer_skip_nested_validation=True)
 def get_data_home(data_home=None):
     """The folder that holds the datasets: ``data_home``, ``$SKLEARN_BRAINMAP_DATA`` or
     ``~/sklearn_brainmap_data``.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder; None for the environment variable or the default.
+
+    Returns
+    -------
+    data_home : pathlib.Path
+        With ``~`` expanded; it need not exist.
 
     Examples
     --------
@@ -70,6 +86,7 @@ def _decode_images(blobs):
                      for blob in blobs])
 
 
+@validate_params({"data_home": _DATA_HOME}, prefer_skip_nested_validation=True)
 def load_henaff2021_v1(data_home=None):
     """Macaque V1 responses to natural and synthetic video frames, with repeats.
 
@@ -148,6 +165,10 @@ def load_henaff2021_v1(data_home=None):
     )
 
 
+@validate_params(
+    {"session": [str, Integral], "data_home": _DATA_HOME, "images": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
     """Macaque V4 responses to natural images, one recording session.
 
@@ -158,7 +179,8 @@ def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
 
     Parameters
     ----------
-    session : str, default="210325"
+    session : str or int, default="210325"
+        A key of ``COWLEY2023_SESSIONS`` (an int is read as its digits).
     data_home : str or Path, optional
     images : bool, default=False
         Decode the 112 × 112 RGB images (needs Pillow).
@@ -217,6 +239,8 @@ def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
     )
 
 
+@validate_params({"data_home": _DATA_HOME, "images": ["boolean"]},
+                 prefer_skip_nested_validation=True)
 def load_coggan2024_fmri(data_home=None, *, images=False):
     """Human fMRI similarity matrices: 9 subjects × 4 areas × 24 occluded objects.
 
@@ -272,6 +296,7 @@ def load_coggan2024_fmri(data_home=None, *, images=False):
     )
 
 
+@validate_params({"data_home": _DATA_HOME}, prefer_skip_nested_validation=True)
 def load_conwell2021_allen_rdms(data_home=None):
     """Mouse visual cortex similarity matrices (Allen Brain Observatory), areas × layers.
 

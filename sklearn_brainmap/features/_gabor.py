@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
@@ -20,8 +20,36 @@ def _as_images(X, image_shape):
     return images
 
 
+@validate_params(
+    {
+        "size": [Interval(Integral, 2, None, closed="left")],  # 1 pixel: 0 / 0
+        "wavelength": [Interval(Real, 0, None, closed="neither")],
+        "orientation": [Real],
+        "phase": [Real],
+        "sigma_per_wavelength": [Interval(Real, 0, None, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def gabor_kernel(size, wavelength, orientation, phase, sigma_per_wavelength=0.5):
     """A zero-mean, unit-norm Gabor filter ``exp(−r²/2σ²) cos(2π x'/λ + φ)``.
+
+    Parameters
+    ----------
+    size : int
+        Width of the square kernel in pixels (at least 2); an even size gives
+        ``size + 1`` (the kernel is centred on a pixel).
+    wavelength : float
+        ``λ``, in pixels.
+    orientation : float
+        Angle of the carrier in radians; ``x' = x cos θ + y sin θ``.
+    phase : float
+        ``φ`` in radians (0: even, ``π/2``: odd).
+    sigma_per_wavelength : float, default=0.5
+        Width of the Gaussian envelope, ``σ = sigma_per_wavelength × λ``.
+
+    Returns
+    -------
+    kernel : ndarray of shape (2 * (size // 2) + 1, 2 * (size // 2) + 1)
 
     Examples
     --------

@@ -17,6 +17,10 @@ from ..utils import (aggregate_unit_scores, columnwise_pearson, columnwise_r2,
 
 MULTIOUTPUT = [StrOptions({"raw_values", "uniform_average", "median"}), "array-like"]
 
+#: ``stacklevel`` of warn_constant that reaches the user's call of a public function:
+#: warn_constant, the function, its validate_params wrapper, the caller.
+_USER = 4
+
 
 def _check_targets(y_true, y_pred):
     """Two float64 2-D arrays of the same shape with at least 2 samples."""
@@ -83,8 +87,8 @@ shape (n_targets,), default="uniform_average"
     y_true, y_pred = _check_targets(y_true, y_pred)
     flat_true, flat_pred = constant_columns(y_true), constant_columns(y_pred)
     consequence = "their Pearson r is undefined (NaN, left out of the aggregate)."
-    warn_constant(flat_true, "target", consequence)
-    warn_constant(flat_pred & ~flat_true, "predicted", consequence)
+    warn_constant(flat_true, "target", consequence, stacklevel=_USER)
+    warn_constant(flat_pred & ~flat_true, "predicted", consequence, stacklevel=_USER)
     return _aggregate(columnwise_pearson(y_true, y_pred), multioutput)
 
 
@@ -135,7 +139,8 @@ shape (n_targets,), default="uniform_average"
     """
     y_true, y_pred = _check_targets(y_true, y_pred)
     flat = constant_columns(y_true)
-    warn_constant(flat, "target", "their R² is undefined (NaN, left out of the aggregate).")
+    warn_constant(flat, "target", "their R² is undefined (NaN, left out of the aggregate).",
+                  stacklevel=_USER)
     if sample_weight is not None:
         sample_weight = _check_sample_weight(sample_weight, y_true)
     r2 = columnwise_r2(y_true, y_pred, sample_weight)

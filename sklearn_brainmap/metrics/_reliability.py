@@ -244,5 +244,5 @@ def ceiling_normalized_score(r, ceiling):
     if above:
         warnings.warn(f"{above} of {score.size} ceiling-normalised score(s) exceed 1 "
                       "(r² above the estimated ceiling); they are not clipped.",
-                      AboveCeilingWarning, stacklevel=2)
+                      AboveCeilingWarning, stacklevel=3)  # above the validate_params wrapper
     return float(score) if score.ndim == 0 else score

@@ -5,10 +5,24 @@ Every function takes ``X`` of shape ``(n_stimuli, n_units_x)`` and ``Y`` of shap
 ``*_distance`` lower-is-better.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..utils import lapack_threads_for, unit_matching
 from ._validation import centered_nonconstant, check_response_pair
+
+
+#: Parameters of the soft matching functions, as for :class:`~sklearn_brainmap.SoftMatching`.
+_SOFT_MATCHING_PARAMS = {
+    "X": ["array-like"],
+    "Y": ["array-like"],
+    "method": [StrOptions({"exact", "sinkhorn"})],
+    "reg": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+}
 
 
 def _linear_kernel_terms(Xc, Yc):
@@ -50,6 +64,10 @@ def _unbiased_hsic(cross, dx, dy, n):
     return cross - dd + dx.sum() * dy.sum() / ((n - 1) * (n - 2)) - 2 * dd / (n - 2)
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"], "debiased": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def cka_score(X, Y, *, debiased=False):
     """Linear centred kernel alignment (CKA) between two response matrices.
 
@@ -147,6 +165,8 @@ def _procrustes_factor(Ac):
     return U[:, keep] * np.sqrt(lam[keep])
 
 
+@validate_params({"X": ["array-like"], "Y": ["array-like"]},
+                 prefer_skip_nested_validation=True)
 def procrustes_score(X, Y):
     """Normalized Bures similarity: the cosine of the angular Procrustes distance.
 
@@ -212,6 +232,8 @@ def procrustes_score(X, Y):
     return float(min(max(score, 0.0), 1.0))
 
 
+@validate_params({"X": ["array-like"], "Y": ["array-like"]},
+                 prefer_skip_nested_validation=True)
 def procrustes_distance(X, Y):
     """Angular Procrustes distance, ``arccos`` of the normalized Bures similarity.
 
@@ -250,6 +272,7 @@ def procrustes_distance(X, Y):
     return float(np.arccos(procrustes_score(X, Y)))
 
 
+@validate_params(_SOFT_MATCHING_PARAMS, prefer_skip_nested_validation=True)
 def soft_matching_score(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
     """Soft matching similarity: the transport-weighted mean correlation of units.
 
@@ -308,15 +331,23 @@ def soft_matching_score(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e
     >>> round(soft_matching_score(X, 2 * X[:, rng.permutation(8)] + 1), 12)
     1.0
     """
+    return _soft_matching_score(X, Y, method, reg, max_iter, tol)
+
+
+def _soft_matching_score(X, Y, method, reg, max_iter, tol):
+    """The soft matching score, for both public functions (same warning frames)."""
     X, Y = check_response_pair(X, Y)
+    # warn_constant, unit_matching, this function, the public one, its validate_params
+    # wrapper: the sixth frame is the user's call
     score = unit_matching(X, Y, method=method, reg=reg, max_iter=max_iter, tol=tol,
-                          names=("X", "Y")).score
+                          names=("X", "Y"), stacklevel=6).score
     if np.isnan(score):
         raise ValueError("The soft matching score is undefined when every unit of X or "
                          "of Y is constant.")
     return float(score)
 
 
+@validate_params(_SOFT_MATCHING_PARAMS, prefer_skip_nested_validation=True)
 def soft_matching_distance(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
     """Soft matching distance ``sqrt(2 (1 − soft_matching_score(X, Y)))``.
 
@@ -348,5 +379,5 @@ def soft_matching_distance(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol
     >>> round(soft_matching_distance(X, X[:, ::-1]), 12)
     0.0
     """
-    score = soft_matching_score(X, Y, method=method, reg=reg, max_iter=max_iter, tol=tol)
+    score = _soft_matching_score(X, Y, method, reg, max_iter, tol)
     return float(np.sqrt(2.0 * max(0.0, 1.0 - score)))

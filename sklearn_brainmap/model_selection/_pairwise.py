@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import (UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
+from ..utils import (AGGREGATES, UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
                      blas_threads_for, constant_columns, warn_constant)
 from ._profiles import (area_silhouette, check_profile_labels, profile_dissimilarity,
                         same_area_predictivity, split_profiles)
@@ -151,8 +151,8 @@ class PairwiseMapping(BaseEstimator):
         "estimator": [HasMethods(["fit", "predict"]), callable],
         "subjects": ["array-like", None],
         "areas": ["array-like", None],
-        "scoring": [StrOptions({"r2", "pearson"})],
-        "aggregate": [StrOptions({"median", "mean"})],
+        "scoring": [StrOptions(set(UNIT_SCORES))],
+        "aggregate": [StrOptions(set(AGGREGATES))],
         "per_pair": ["boolean", StrOptions({"auto"})],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],

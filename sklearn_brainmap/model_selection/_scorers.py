@@ -141,7 +141,7 @@ def population_scorer(estimator, X, y=None):
     """
     check_is_fitted(estimator)
     S = estimator.score_matrix(X, y)
-    predictivity = (np.nan if estimator._is_measure() else
+    predictivity = (np.nan if not hasattr(estimator.estimator, "fit") else
                     same_area_predictivity(S, estimator.profile_subjects_,
                                            estimator.profile_areas_))
     return {"silhouette": area_silhouette(S, estimator.profile_areas_),

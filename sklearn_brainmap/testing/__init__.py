@@ -1,4 +1,14 @@
-"""Hypothesis strategies and invariance checks for users' own property-based tests."""
+"""Hypothesis strategies and invariance checks for users' own property-based tests.
+
+Needs hypothesis, an optional dependency: ``pip install 'sklearn_brainmap[testing]'``.
+"""
+
+try:
+    import hypothesis  # noqa: F401
+except ImportError as exc:
+    raise ImportError(
+        "sklearn_brainmap.testing needs hypothesis, which is not installed: "
+        "pip install 'sklearn_brainmap[testing]'") from exc
 
 from ._invariance import (check_permutation_invariance, check_rotation_invariance,
                           check_scaling_invariance, check_symmetry,

@@ -5,7 +5,27 @@ Each check transforms one input in a way the measure should not notice and raise
 ``rtol``/``atol``. Use them inside your own (property-based) tests.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+
+_RANDOM_STATE = ["random_state", np.random.Generator]
+_TOLERANCE = [Interval(Real, 0, None, closed="left")]
+
+
+def _check_params(**extra):
+    """``validate_params`` for a check: ``measure``, ``X``, ``Y``, tolerances, ``extra``.
+
+    Nested validation is *not* skipped: the measure is the user's function, and the
+    parameter checks of a measure such as ``partial(cka_score, debiased=...)`` must
+    still run inside the check.
+    """
+    return validate_params(
+        {"measure": [callable], "X": ["array-like"], "Y": ["array-like"], **extra,
+         "rtol": _TOLERANCE, "atol": _TOLERANCE},
+        prefer_skip_nested_validation=False,
+    )
 
 
 def _assert_same(name, measure, before, after, rtol, atol):
@@ -18,6 +38,10 @@ def _rng(random_state):
     return np.random.default_rng(random_state)
 
 
+@validate_params(
+    {"n": [Interval(Integral, 1, None, closed="left")], "random_state": _RANDOM_STATE},
+    prefer_skip_nested_validation=True,
+)
 def random_rotation(n, random_state=None):
     """A random orthogonal ``(n, n)`` matrix (QR of a Gaussian matrix, sign-corrected).
 
@@ -33,6 +57,7 @@ def random_rotation(n, random_state=None):
     return Q * np.sign(np.diag(R))
 
 
+@_check_params(random_state=_RANDOM_STATE)
 def check_rotation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7, atol=1e-9):
     """``measure(X, Y) == measure(X Q, Y)`` for a random orthogonal ``Q``.
 
@@ -51,6 +76,7 @@ def check_rotation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7, at
                  rtol, atol)
 
 
+@_check_params(factor=[Interval(Real, 0, None, closed="neither")])
 def check_scaling_invariance(measure, X, Y, *, factor=3.7, rtol=1e-7, atol=1e-9):
     """``measure(X, Y) == measure(c X, Y)`` for an isotropic scaling ``c > 0``.
 
@@ -68,6 +94,7 @@ def check_scaling_invariance(measure, X, Y, *, factor=3.7, rtol=1e-7, atol=1e-9)
                  rtol, atol)
 
 
+@_check_params(random_state=_RANDOM_STATE)
 def check_translation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7,
                                  atol=1e-9):
     """``measure(X, Y) == measure(X + 1 bᵀ, Y)`` for a random offset of every unit.
@@ -91,6 +118,7 @@ def check_translation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7,
                  rtol, atol)
 
 
+@_check_params(random_state=_RANDOM_STATE)
 def check_permutation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7,
                                  atol=1e-9):
     """``measure(X, Y) == measure(X[:, π], Y)`` for a random permutation of the units.
@@ -110,6 +138,7 @@ def check_permutation_invariance(measure, X, Y, *, random_state=None, rtol=1e-7,
                  measure(X[:, perm], Y), rtol, atol)
 
 
+@_check_params()
 def check_symmetry(measure, X, Y, *, rtol=1e-7, atol=1e-9):
     """``measure(X, Y) == measure(Y, X)``.
 

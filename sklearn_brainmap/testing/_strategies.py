@@ -1,8 +1,23 @@
 """Hypothesis strategies for property-based tests of mappings and similarity measures."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from hypothesis import strategies as st
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, validate_params
+
+
+def _named(strategy_function):
+    """Give a ``st.composite`` function its own qualified name (hypothesis's is
+    ``accept.<locals>.name``), which parameter errors show."""
+    strategy_function.__qualname__ = strategy_function.__name__
+    return strategy_function
+
+
+def _size(low):
+    """A size: an int of at least ``low``, or a strategy that draws one."""
+    return [Interval(Integral, low, None, closed="left"), st.SearchStrategy]
 
 
 def _draw_size(draw, value):
@@ -10,6 +25,20 @@ def _draw_size(draw, value):
     return draw(value) if isinstance(value, st.SearchStrategy) else int(value)
 
 
+@validate_params(
+    {
+        "n_stimuli": _size(1),
+        "n_units": _size(0),
+        "dtype": [type, str, np.dtype],
+        "rank": [Interval(Integral, 1, None, closed="left"), None],
+        "sparsity": [Interval(Real, 0, 1, closed="left")],
+        "n_constant": [Interval(Integral, 0, None, closed="left")],
+        "n_duplicated": [Interval(Integral, 0, None, closed="left")],
+        "scale": [Interval(Real, 0, None, closed="neither"), st.SearchStrategy],
+    },
+    prefer_skip_nested_validation=True,
+)
+@_named
 @st.composite
 def response_matrices(draw, n_stimuli=st.integers(8, 40), n_units=st.integers(1, 12), *,
                       dtype=np.float64, rank=None, sparsity=0.0, n_constant=0,
@@ -63,6 +92,18 @@ def response_matrices(draw, n_stimuli=st.integers(8, 40), n_units=st.integers(1,
     return (size * X).astype(dtype)
 
 
+@validate_params(
+    {
+        "n_subjects": _size(1),
+        "n_areas": _size(1),
+        "n_units": _size(1),
+        "n_stimuli": _size(1),
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "noise": [Interval(Real, 0, None, closed="left"), st.SearchStrategy],
+    },
+    prefer_skip_nested_validation=True,
+)
+@_named
 @st.composite
 def populations(draw, n_subjects=st.integers(2, 4), n_areas=st.integers(2, 3),
                 n_units=st.integers(3, 8), n_stimuli=st.integers(40, 80), *,

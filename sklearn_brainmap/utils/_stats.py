@@ -1,6 +1,9 @@
 """Small statistical kernels on response matrices (columns are units)."""
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ._validation import constant_columns
 
@@ -94,6 +97,10 @@ def columnwise_pearson(Y_true, Y_pred):
     return np.clip(r, -1.0, 1.0)
 
 
+@validate_params(
+    {"D": ["array-like"], "n_components": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def classical_mds(D, n_components=2):
     """Classical (Torgerson) multidimensional scaling of a dissimilarity matrix.
 

@@ -3,6 +3,9 @@ thread (threadpoolctl, one cached controller)."""
 
 import contextlib
 import functools
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, validate_params
 
 # Below this many floating-point operations per matrix product, BLAS threads cost more
 # than they save (thread wake-up and synchronisation; far worse when another process
@@ -48,6 +51,11 @@ def blas_thread_count():
     return max(1, min(counts)) if counts else 1
 
 
+@validate_params(
+    {"n_elements": [Interval(Integral, 0, None, closed="left")],
+     "threshold": [Interval(Real, 0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def lapack_threads_for(n_elements, threshold=2**16):
     """Context manager: one BLAS thread for a large LAPACK decomposition, else unchanged.
 

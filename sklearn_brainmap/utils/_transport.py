@@ -10,12 +10,14 @@ that need it, so that importing the package stays light.
 
 import inspect
 import warnings
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._stats import unit_columns
 from ._validation import warn_constant
@@ -92,7 +94,8 @@ def exact_plan(C):
     P, log = ot.emd(a, b, np.ascontiguousarray(C, dtype=np.float64),
                     numItermax=max(100_000, 20 * (n_x + n_y) ** 2), log=True, **warm)
     if log.get("warning"):
-        warnings.warn(f"ot.emd: {log['warning']}", ConvergenceWarning, stacklevel=3)
+        # this function, transport_plan, its validate_params wrapper, its caller
+        warnings.warn(f"ot.emd: {log['warning']}", ConvergenceWarning, stacklevel=4)
     return P
 
 
@@ -143,10 +146,21 @@ def sinkhorn_plan(C, reg, *, max_iter=1000, tol=1e-6):
         reason = numerical[0] if numerical else (
             f"marginal error {err:.2e} > tol={tol:g} after {max_iter} iterations")
         warnings.warn(f"Sinkhorn did not converge ({reason}); increase max_iter or reg.",
-                      ConvergenceWarning, stacklevel=3)
+                      ConvergenceWarning, stacklevel=4)  # as in exact_plan
     return P, int(log.get("niter", max_iter - 1)) + 1
 
 
+#: Parameters of the transport, as for :class:`~sklearn_brainmap.SoftMatching`.
+_TRANSPORT_PARAMS = {
+    "method": [StrOptions({"exact", "sinkhorn"})],
+    "reg": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+}
+
+
+@validate_params({"C": ["array-like"], **_TRANSPORT_PARAMS},
+                 prefer_skip_nested_validation=True)
 def transport_plan(C, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
     """Optimal plan with uniform marginals and the number of iterations run.
 
@@ -171,6 +185,11 @@ class Matching(NamedTuple):
     y_const: np.ndarray
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"], **_TRANSPORT_PARAMS, "names": [tuple, list],
+     "stacklevel": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def unit_matching(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6,
                   names=("source", "target"), stacklevel=4):
     """Soft matching between the columns of ``X`` and ``Y``; the shared kernel.
@@ -190,6 +209,7 @@ def unit_matching(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6,
     """
     Ux, x_mean, x_norm, x_const = unit_columns(X)
     Uy, _, _, y_const = unit_columns(Y)
+    stacklevel += 1  # this function's validate_params wrapper
     warn_constant(x_const, names[0], "they are left out of the transport (zero plan row).",
                   stacklevel=stacklevel)
     warn_constant(y_const, names[1],

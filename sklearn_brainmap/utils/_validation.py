@@ -1,8 +1,10 @@
 """Validation helpers shared by the estimators and the metric functions."""
 
 import warnings
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array, validate_data
 
 
@@ -91,6 +93,13 @@ def validate_predict_data(estimator, X):
     return validate_data(estimator, X, reset=False, dtype=[np.float64, np.float32])
 
 
+@validate_params(
+    # A is checked by check_array, whose messages name it by ``name``
+    {"A": "no_validation", "name": [str],
+     "min_samples": [Interval(Integral, 1, None, closed="left")],
+     "dtype": [tuple, list]},
+    prefer_skip_nested_validation=True,
+)
 def check_response_matrix(A, name, *, min_samples=2, dtype=(np.float64, np.float32)):
     """Validate a ``(n_stimuli, n_units)`` response matrix for a metric function."""
     A = check_array(A, dtype=list(dtype), ensure_min_samples=min_samples,
@@ -98,6 +107,8 @@ def check_response_matrix(A, name, *, min_samples=2, dtype=(np.float64, np.float
     return A
 
 
+@validate_params({"X": ["array-like"], "Y": ["array-like"], "names": [tuple, list]},
+                 prefer_skip_nested_validation=True)
 def check_same_stimuli(X, Y, names=("X", "Y")):
     """Raise a clear error when two response matrices have different stimulus counts."""
     if X.shape[0] != Y.shape[0]:
