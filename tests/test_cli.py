@@ -1,7 +1,11 @@
 import csv
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,6 +41,13 @@ def test_main_job_end_to_end_writes_what_it_promises(tmp_path, capsys):
     (["--noise-gain", "-3"], "must be positive"),
     (["--subjects", "x"], "expected an integer"),
     (["--activation", "tanh"], "invalid choice"),
+    (["--n-jobs", "0"], "must be -1 (all cores) or between 1 and"),
+    (["--n-jobs", "1000"], "must be -1 (all cores) or between 1 and"),
+    (["--subjects", "1000000"], "must be at most 100"),
+    (["--random-state", "-1"], "must be at least 0"),
+    (["--folds", "101"], "must be at most 100"),
+    (["--quick", "--folds", "101"], "must be at most 100"),
+    (["--quick", "--neurons", "60"], "larger than the smallest layer"),
 ])
 def test_bad_options_exit_nonzero_with_a_message(args, message):
     result = subprocess.run([sys.executable, "-m", "sklearn_brainmap", *args],
@@ -132,3 +143,49 @@ def test_output_that_cannot_be_created_is_refused_before_any_work(tmp_path, caps
         main(["--output", str(blocker / "sub")])  # would take minutes if it started
     assert info.value.code == 2
     assert "cannot be created" in capsys.readouterr().err
+
+
+def test_bad_data_file_is_a_message_not_a_traceback(tmp_path, capsys):
+    folder = tmp_path / "coggan2024_fmri"
+    (folder / "stimuli").mkdir(parents=True)
+    (folder / "rsm.npz").write_bytes(b"not a zip file at all")
+    status = main(["--dataset", "coggan2024_fmri", "--data-home", str(tmp_path),
+                   "--output", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("brainmap: error:") and "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+def test_interrupted_run_leaves_no_worker_processes(tmp_path):
+    marker = f"BRAINMAP_TEST_{os.getpid()}_{time.time_ns()}"
+    env = {**os.environ, marker: "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_brainmap", "--quick", "--subjects", "3",
+         "--n-jobs", "2", "--output", str(tmp_path / "o")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_marked(marker)) < 2:
+        time.sleep(0.2)   # until the worker processes are up
+    assert len(_marked(marker)) >= 2, "the run never started its workers"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted" in err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _marked(marker):
+        time.sleep(0.2)
+    assert _marked(marker) == []
+
+
+def _marked(marker):
+    """Processes whose environment holds ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found

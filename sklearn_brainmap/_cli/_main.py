@@ -13,7 +13,14 @@ from ._report import setup_logging, write_json
 DATASETS = ("henaff2021_v1", "cowley2023_v4", "coggan2024_fmri", "conwell2021_allen_rdms")
 
 
-def _positive_int(minimum):
+#: Upper bounds that keep a run finite: the comparison grows as subjects² (every pair
+#: of profiles), and more worker processes than cores only add memory.
+MAX_SUBJECTS = 100
+MAX_NEURONS = 10_000
+MAX_FOLDS = 100
+
+
+def _bounded_int(minimum, maximum=None, why=""):
     def parse(text):
         try:
             value = int(text)
@@ -21,8 +28,22 @@ def _positive_int(minimum):
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}{why}, got {value}")
         return value
     return parse
+
+
+def _n_jobs(text):
+    cores = os.cpu_count() or 1
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+    if value == -1 or 1 <= value <= cores:
+        return value
+    raise argparse.ArgumentTypeError(f"must be -1 (all cores) or between 1 and the "
+                                     f"{cores} cores of this machine, got {value}")
 
 
 def _gain(text):
@@ -46,22 +67,26 @@ def build_parser():
             "predictivity and specificity (silhouette of areas), for pre- and "
             "post-activation responses, with cross-validation over stimuli. Prints a "
             "table and writes results.csv, results.json and comparison.png."))
-    parser.add_argument("--subjects", type=_positive_int(2), default=5,
+    parser.add_argument("--subjects", default=5,
+                        type=_bounded_int(2, MAX_SUBJECTS, " (the work grows as its "
+                                                           "square)"),
                         help="networks (training seeds) in the population (default 5)")
-    parser.add_argument("--neurons", type=_positive_int(2), default=50,
-                        help="recorded units per subject and area (default 50)")
+    parser.add_argument("--neurons", type=_bounded_int(2, MAX_NEURONS), default=None,
+                        help="recorded units per subject and area, at most the "
+                             "narrowest layer (default 50; 20 with --quick)")
     parser.add_argument("--activation", choices=["relu", "softplus", "both"],
                         default="both", help="network activation (default both)")
     parser.add_argument("--noise-gain", type=_gain, default=20.0,
                         help="noise gain: variance = mean / gain; 'none' for noise-free "
                              "(default 20)")
-    parser.add_argument("--folds", type=_positive_int(2), default=5,
+    parser.add_argument("--folds", type=_bounded_int(2, MAX_FOLDS), default=5,
                         help="cross-validation folds over stimuli (default 5)")
-    parser.add_argument("--n-jobs", type=int, default=-1,
+    parser.add_argument("--n-jobs", type=_n_jobs, default=-1,
                         help="parallel jobs over the comparison's cells, recording × "
                              "transform class (joblib; default -1 = all cores; 1 = "
                              "sequential)")
-    parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--random-state", type=_bounded_int(0, 2**32 - 1), default=0,
+                        help="seed of the populations and the folds (default 0)")
     parser.add_argument("--output", type=Path, default=Path("brainmap_output"),
                         help="folder for results.csv, results.json and comparison.png "
                              "(default ./brainmap_output)")
@@ -112,18 +137,38 @@ def run_datasets(names, args):
     return 0
 
 
+def _stop_workers():
+    """End the worker processes of joblib's process pool (an interrupted run must not
+    leave them behind)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
+
+
 def main(argv=None):
-    """Run the command; returns the exit status."""
+    """Run the command; returns the exit status (0 done, 1 missing data, 2 bad input,
+    130 interrupted)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_output(parser, args.output)
     setup_logging()
-    if args.dataset:
-        names = DATASETS if "all" in args.dataset else list(dict.fromkeys(args.dataset))
-        return run_datasets(names, args)
-    from ._simulated import run
+    try:
+        if args.dataset:
+            names = (DATASETS if "all" in args.dataset
+                     else list(dict.fromkeys(args.dataset)))
+            return run_datasets(names, args)
+        from ._simulated import run
 
-    return run(args)
+        return run(args)
+    except KeyboardInterrupt:
+        _stop_workers()
+        print("brainmap: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as exc:
+        # bad input found by the library (a layer narrower than --neurons, a corrupt
+        # data file, more folds than stimuli): its message, no traceback
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,7 +26,7 @@ def run(args):
     activations = ("relu", "softplus") if args.activation == "both" else (args.activation,)
     population_kwargs = (dict(hidden=(48, 48), n_stimuli=200, n_epochs=10)
                          if args.quick else {})
-    neurons = min(args.neurons, 20) if args.quick else args.neurons
+    neurons = args.neurons or (20 if args.quick else 50)
     start = time.perf_counter()
     results = {}
     for activation in activations:

@@ -10,12 +10,12 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.model_selection import check_cv
-from sklearn.utils._param_validation import StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning
 from ._pairwise import PairwiseMapping
 from ._profiles import area_silhouette, same_area_predictivity
+from ._validation import check_folds
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,8 @@ def _run_cell(candidate, X, Y, subjects, areas, folds, scoring, aggregate):
     {"candidates": [list, tuple, dict], "population": [Mapping],
      "responses": [list, tuple], "cv": ["cv_object"],
      "scoring": [StrOptions(set(UNIT_SCORES))], "aggregate": [StrOptions(set(AGGREGATES))],
-     "n_jobs": [Integral, None]},
+     "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                Interval(Integral, 1, None, closed="left"), None]},
     prefer_skip_nested_validation=True,
 )
 def compare_transform_classes(candidates, population, *, responses=("pre", "post"), cv=5,
@@ -307,7 +308,7 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     candidates = _candidates(candidates)
     subjects, areas = population["subjects"], population["areas"]
     first = _recording(population, responses[0], "responses")
-    folds = list(check_cv(cv).split(first))
+    folds = check_folds(cv, first)
     cells = []
     for target in responses:
         Y = _recording(population, target, "responses")

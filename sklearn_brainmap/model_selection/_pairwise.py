@@ -8,7 +8,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (AGGREGATES, UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
@@ -154,7 +154,8 @@ class PairwiseMapping(BaseEstimator):
         "scoring": [StrOptions(set(UNIT_SCORES))],
         "aggregate": [StrOptions(set(AGGREGATES))],
         "per_pair": ["boolean", StrOptions({"auto"})],
-        "n_jobs": [Integral, None],
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
     }
 
@@ -172,28 +173,52 @@ class PairwiseMapping(BaseEstimator):
     # ---- labels and validation -------------------------------------------------------
 
     def _labels(self, X):
+        """Labels of the columns: ``subjects``/``areas``, or the levels of a DataFrame's
+        columns named "subject" and "area" (else its first two levels)."""
         subjects, areas = self.subjects, self.areas
         columns = getattr(X, "columns", None)
         if subjects is None or areas is None:
             if columns is None or getattr(columns, "nlevels", 1) < 2:
                 raise ValueError(
                     "PairwiseMapping needs the subject and area of every column: pass "
-                    "subjects= and areas=, or a DataFrame whose columns have (subject, "
-                    "area) as their first two levels.")
-            subjects = columns.get_level_values(0) if subjects is None else subjects
-            areas = columns.get_level_values(1) if areas is None else areas
+                    "subjects= and areas=, or a DataFrame whose columns have levels "
+                    "named 'subject' and 'area' (or those as their first two levels).")
+            names = list(columns.names)
+            levels = ((names.index("subject"), names.index("area"))
+                      if {"subject", "area"} <= set(names) else (0, 1))
+            if subjects is None:
+                subjects = list(columns.get_level_values(levels[0]))
+            if areas is None:
+                areas = list(columns.get_level_values(levels[1]))
         return check_profile_labels(subjects, areas, np.shape(X)[1])
 
-    @staticmethod
-    def _as_array(X):
-        return X.to_numpy() if hasattr(X, "to_numpy") else X
+    def _aligned(self, A, name):
+        """``A`` as an array whose columns are in the order seen in ``fit``.
+
+        A DataFrame scored after a DataFrame fit is matched by its column labels
+        (reordered when the same labels come in another order); anything else is taken
+        column by column.
+        """
+        fitted = getattr(self, "_fit_columns", None)
+        columns = getattr(A, "columns", None)
+        if fitted is None or columns is None or columns.equals(fitted):
+            return A.to_numpy() if hasattr(A, "to_numpy") else A
+        if (columns.has_duplicates or fitted.has_duplicates
+                or set(columns) != set(fitted) or len(columns) != len(fitted)):
+            raise ValueError(
+                f"The columns of {name} are not those seen in fit (labels differ, or "
+                "repeat so that they cannot be matched): pass the same units, with "
+                "the same column labels, in any order.")
+        return A[fitted].to_numpy()
 
     def _validate_pair(self, X, y, reset):
-        X = validate_data(self, self._as_array(X), reset=reset,
+        if reset:
+            self._fit_columns = getattr(X, "columns", None)
+        X = validate_data(self, self._aligned(X, "X"), reset=reset,
                           dtype=[np.float64, np.float32], ensure_min_samples=2)
         if y is None:
             return X, X
-        Y = validate_data(self, self._as_array(y), reset=False,
+        Y = validate_data(self, self._aligned(y, "y"), reset=False,
                           dtype=[np.float64, np.float32], ensure_min_samples=2)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {Y.shape[0]} stimuli (rows) but X has {X.shape[0]}.")

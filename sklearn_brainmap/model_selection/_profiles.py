@@ -18,19 +18,53 @@ model-brain alignment methods*. Rousseeuw (1987), Silhouettes: a graphical aid t
 interpretation and validation of cluster analysis, *J. Comput. Appl. Math.* 20.
 """
 
+from numbers import Number
+
 import numpy as np
 from sklearn.metrics import silhouette_score
 from sklearn.utils._param_validation import validate_params
 
 
+def _label_kind(value):
+    if isinstance(value, (str, np.str_, bytes)):
+        return "text"
+    if isinstance(value, Number):
+        return "number"
+    return type(value).__name__
+
+
+def _check_labels(labels, name, n_columns):
+    """One label per column, none missing, not a mix of numbers and text."""
+    raw = labels
+    labels = np.asarray(labels)
+    if labels.shape != (n_columns,):
+        raise ValueError(f"{name} must have one label per column of X "
+                         f"({n_columns}), got shape {labels.shape}.")
+    if labels.dtype == object or not isinstance(raw, np.ndarray):
+        values = list(raw)
+        missing = [k for k, v in enumerate(values)
+                   if v is None or (isinstance(v, float) and np.isnan(v))]
+        kinds = {_label_kind(v) for k, v in enumerate(values) if k not in missing}
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{name} mixes labels of different kinds ({', '.join(sorted(kinds))}): "
+                "1 and '1' would become one label; give every label the same type.")
+    elif labels.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(labels)).tolist()
+    else:
+        missing = []
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        raise ValueError(f"{name} has {len(missing)} missing label(s) (NaN or None) at "
+                         f"columns {shown}: every column needs its {name[:-1]}.")
+    return labels
+
+
 def check_profile_labels(subjects, areas, n_columns):
-    """The subject and area of every column as arrays, checked against ``n_columns``."""
-    subjects, areas = np.asarray(subjects), np.asarray(areas)
-    for name, labels in (("subjects", subjects), ("areas", areas)):
-        if labels.shape != (n_columns,):
-            raise ValueError(f"{name} must have one label per column of X "
-                             f"({n_columns}), got shape {labels.shape}.")
-    return subjects, areas
+    """The subject and area of every column as arrays, checked against ``n_columns``:
+    no missing labels (NaN, None) and no mix of numbers and text in one of them."""
+    return (_check_labels(subjects, "subjects", n_columns),
+            _check_labels(areas, "areas", n_columns))
 
 
 def split_profiles(subjects, areas):

@@ -169,10 +169,16 @@ def fit_subsampling_curve(sizes, scores, *, kind="arctan"):
     scores = np.asarray(scores, dtype=float)
     if scores.ndim == 2:
         scores = scores.mean(axis=1)
-    if kind not in _CURVES:
-        raise ValueError(f"kind must be 'arctan' or 'log', got {kind!r}.")
-    if sizes.shape != scores.shape or sizes.size < 3:
-        raise ValueError("Need at least 3 sizes, with one score (or row of draws) each.")
+    if sizes.ndim != 1 or sizes.shape != scores.shape or np.unique(sizes).size < 3:
+        raise ValueError(f"Need at least 3 distinct sizes, with one score (or row of "
+                         f"draws) each; got sizes of shape {sizes.shape} and scores of "
+                         f"shape {np.shape(scores)}.")
+    if not (np.isfinite(sizes).all() and sizes.min() > 0):
+        raise ValueError("sizes must be finite and positive (numbers of units or "
+                         "stimuli).")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores must be finite: a curve cannot be fitted through NaN "
+                         "(undefined) or infinite scores; drop those sizes first.")
     span = max(np.ptp(scores), 1e-12)
     k0 = 1.0 / np.median(sizes)
     p0 = (span / (np.pi / 2), k0, scores.min()) if kind == "arctan" else \

@@ -11,6 +11,68 @@ from sklearn.utils.validation import check_array
 
 from ..utils import UNIT_SCORES, ConstantUnitWarning, check_same_stimuli
 
+
+def _fold_indices(index, n_samples, what):
+    """Integer indices from an index array or a boolean mask over ``n_samples`` rows."""
+    index = np.asarray(index)
+    if index.dtype == bool:
+        if index.shape != (n_samples,):
+            raise ValueError(f"{what} is a boolean mask of shape {index.shape}; a mask must "
+                             f"have one entry per stimulus ({n_samples}).")
+        return np.flatnonzero(index)
+    if index.ndim != 1 or (index.size and index.dtype.kind not in "iu"):
+        raise ValueError(f"{what} must be a 1-D array of integer indices or a boolean "
+                         f"mask, got dtype {index.dtype} and shape {index.shape}.")
+    index = index.astype(np.intp)
+    if index.size and (index.min() < -n_samples or index.max() >= n_samples):
+        raise ValueError(f"{what} holds indices outside the {n_samples} stimuli "
+                         f"(from {index.min()} to {index.max()}).")
+    return np.where(index < 0, index + n_samples, index)
+
+
+def check_folds(cv, X, y=None, *, min_test=2):
+    """The folds of ``cv`` over the rows of ``X`` as checked integer index arrays.
+
+    Each training fold needs at least 2 stimuli and each test fold ``min_test``: a
+    held-out score of a unit (R², Pearson r) is undefined on a single stimulus, so
+    leave-one-out folds cannot score units.
+
+    Parameters
+    ----------
+    cv : int, cross-validation generator or iterable
+        As in :func:`sklearn.model_selection.check_cv`; folds may be index arrays or
+        boolean masks.
+    X : array-like of shape (n_stimuli, ...)
+    y : array-like, default=None
+        Passed to the splitter (stratified splitters need it).
+    min_test : int, default=2
+
+    Returns
+    -------
+    folds : list of (ndarray, ndarray)
+    """
+    n = len(X)
+    folds = list(check_cv(cv).split(X, y))
+    if not folds:
+        raise ValueError("cv gave no folds (an empty list, or a generator already "
+                         "used up): pass a splitter such as KFold(5), or a list of "
+                         "(train, test) pairs.")
+    checked = []
+    for k, (train, test) in enumerate(folds):
+        train = _fold_indices(train, n, f"the training indices of fold {k}")
+        test = _fold_indices(test, n, f"the test indices of fold {k}")
+        if train.size < 2:
+            raise ValueError(f"Fold {k} trains on {train.size} stimuli; at least 2 are "
+                             "needed.")
+        if test.size < min_test:
+            raise ValueError(
+                f"Fold {k} tests on {test.size} stimulus(i): a held-out score of a unit "
+                f"needs at least {min_test} test stimuli, so leave-one-out folds cannot "
+                "score units; use KFold (or ShuffleSplit) with larger test folds.")
+        checked.append((train, test))
+    return checked
+
+
 @validate_params(
     {"estimator": [HasMethods(["fit", "predict"])], "X": ["array-like"],
      "Y": ["array-like"], "cv": ["cv_object"], "scoring": [StrOptions(set(UNIT_SCORES))],
@@ -44,6 +106,17 @@ def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=Non
         Mean over folds of each unit's held-out score; NaN where a unit's score is
         undefined in every fold (a constant unit).
 
+    Raises
+    ------
+    ValueError
+        When ``cv`` gives no folds, folds with indices outside the stimuli, or test
+        folds of fewer than 2 stimuli (leave-one-out cannot score a unit).
+
+    Warns
+    -----
+    ConstantUnitWarning
+        When some units have no defined score in any fold.
+
     Examples
     --------
     >>> import numpy as np
@@ -63,7 +136,7 @@ def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=Non
     unit_score = UNIT_SCORES[scoring]
     rng = np.random.default_rng(random_state)
     per_fold = []
-    for train, test in check_cv(cv).split(X, Y):
+    for train, test in check_folds(cv, X, Y):
         if train_size is not None:
             if train_size > len(train):
                 raise ValueError(f"train_size={train_size} is larger than the training "
@@ -75,6 +148,12 @@ def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=Non
         pred = np.reshape(model.predict(X[test]), (len(test), -1))
         per_fold.append(unit_score(Y[test], pred))
     per_fold = np.array(per_fold)
+    undefined = np.isnan(per_fold).all(axis=0)
+    if undefined.any():
+        warnings.warn(
+            f"{int(undefined.sum())} of {undefined.size} target unit(s) have no defined "
+            "score in any fold (constant on every test fold, or constant predictions "
+            "for Pearson r): their scores are NaN.", ConstantUnitWarning, stacklevel=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
         return np.nanmean(per_fold, axis=0)
