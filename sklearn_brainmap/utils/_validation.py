@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array, validate_data
 
@@ -69,6 +70,10 @@ def validate_regression_data(estimator, X, y, *, reset=True):
     dtype of ``X``, and whether ``y`` was one-dimensional (so that predictions can be
     returned in the shape the user gave).
     """
+    if sparse.issparse(y):
+        raise TypeError("y is a sparse matrix; the transform classes need dense target "
+                        "responses: pass y.toarray() (responses are rarely sparse enough "
+                        "to gain from it).")
     shape = getattr(y, "shape", ())
     if shape is not None and len(shape) == 2 and shape[1] == 0:
         raise ValueError("y has 0 target columns; at least one target is required.")

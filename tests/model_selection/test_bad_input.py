@@ -159,3 +159,16 @@ def test_no_warning_when_every_unit_is_defined():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cross_val_unit_scores(Ridge(cv=None), X[:, :5], X[:, 5:], cv=3)
+
+
+@pytest.mark.parametrize("name", ["Ridge", "LogisticRidge", "LinearNonlinear",
+                                  "LinearSoftplus", "SoftMatching", "OneToOne"])
+def test_sparse_targets_are_a_clear_error(name):
+    import scipy.sparse
+
+    import sklearn_brainmap
+
+    X = np.random.default_rng(0).uniform(size=(30, 4))
+    Y = scipy.sparse.random(30, 3, density=0.5, format="csr", random_state=0)
+    with pytest.raises(TypeError, match="y is a sparse matrix"):
+        getattr(sklearn_brainmap, name)().fit(X, Y)
