@@ -63,7 +63,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..utils import blas_thread_count, blas_threads_for, column_blocks, one_blas_thread
-from ._solvers import center, eigenbasis
+from ._ridge_solvers import center, eigenbasis
 
 #: With at most this many features the Newton direction is solved exactly from all
 #: targets' Hessians (built in one product, memory ``n (p+1)(p+2)/2``); the second

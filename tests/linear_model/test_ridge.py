@@ -8,10 +8,10 @@ from sklearn import linear_model as sklm
 from sklearn.model_selection import KFold
 
 from sklearn_brainmap import Ridge
-from sklearn_brainmap.linear_model._solvers import (center, eigenbasis,
-                                                    project_targets,
-                                                    ridge_kfold_errors,
-                                                    ridge_loo_errors)
+from sklearn_brainmap.linear_model._ridge_solvers import (center, eigenbasis,
+                                                          project_targets,
+                                                          ridge_kfold_errors,
+                                                          ridge_loo_errors)
 
 
 def loo_errors(X, Y, alphas, fit_intercept=True, lev_intercept=None):
@@ -243,7 +243,7 @@ def test_many_targets_in_blocks_equal_one_block(monkeypatch, factor_bytes):
     monkeypatch.setattr(stats, "column_blocks",
                         lambda n, rows, item, budget=0, minimum=1: orig(
                             n, rows, item, budget=rows * item * 7))
-    import sklearn_brainmap.linear_model._solvers as solvers
+    import sklearn_brainmap.linear_model._ridge_solvers as solvers
     monkeypatch.setattr(solvers, "column_blocks", stats.column_blocks)
     monkeypatch.setattr(solvers, "_FACTOR_BYTES", factor_bytes)
     blocked = Ridge(alpha=ALPHAS, cv=None).fit(X, Y)
