@@ -1,7 +1,7 @@
 """Generalised linear transform classes: LinearNonlinear and LinearSoftplus.
 
 Both are a linear map followed by a fixed output nonlinearity, fitted with an L2 penalty
-by the batched Newton solvers of :mod:`._glm_solvers`; they differ in their loss object
+by the batched Newton solver of :mod:`._newton`; they differ in their loss object
 (:mod:`._losses`) and in how the source is prepared. :class:`LogisticRidge` shares the
 base class.
 """
@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._base import BaseMapping
 from ..utils import constant_columns, warn_constant
-from ._glm_solvers import fit_glm
+from ._newton import fit_glm
 from ._losses import FamilyLog, PoissonLog, SoftplusSquared, inverse_softplus, softplus
 from ._yeo_johnson import yeo_johnson, yeo_johnson_lambdas
 
@@ -23,7 +23,7 @@ class _GLMMapping(BaseMapping):
 
     Every subclass minimises, per target ``j`` and independently of the others,
     ``Σ_i ℓ(y_ij, x_i·w_j + b_j) + α/2 ‖w_j‖²`` for its loss ``ℓ``; all targets are
-    solved together by :func:`~._glm_solvers.fit_glm`.
+    solved together by :func:`~._newton.fit_glm`.
     """
 
     _parameter_constraints = {

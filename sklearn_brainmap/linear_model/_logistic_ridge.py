@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils import validate_predict_data
 from ._glm import _GLMMapping
-from ._glm_solvers import subset_ridge
+from ._subset_ridge import subset_ridge
 from ._losses import BernoulliLogit
 
 

@@ -2,7 +2,7 @@
 
 Each loss is a function of the target ``y`` and the linear predictor ``η = x·w + b`` of
 one sample, evaluated elementwise on ``(n_samples, n_targets)`` arrays so that every
-target is handled at once. The batched solvers in :mod:`._glm_solvers` only need
+target is handled at once. The batched Newton solver in :mod:`._newton` only needs
 
 * ``value(Y, eta)``: the loss of every sample and target (up to terms that do not depend
   on ``η``; a unit deviance or half squared error, so that it is small near a good fit);
@@ -19,7 +19,7 @@ With a fitted intercept, the per-target objective minimised by the solvers is
 
 ``value`` and ``derivatives`` take an optional ``work``, a callable ``work(name, rows)``
 returning a reusable float64 array of ``rows`` rows (see
-:class:`._glm_solvers.Workspace`). The solvers evaluate them on ``(targets, samples)``
+:class:`._newton.Workspace`). The solvers evaluate them on ``(targets, samples)``
 arrays of megabytes, a dozen times per fit: a fresh array each time costs a page fault
 per 4 KiB page when it is first written (the allocator hands large blocks back to the
 system), which on a virtual machine took longer than the arithmetic. The returned

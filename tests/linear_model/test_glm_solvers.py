@@ -4,10 +4,11 @@ import statsmodels.api as sm
 from sklearn import linear_model as sklm
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_brainmap.linear_model import _glm_solvers as glm_solvers
-from sklearn_brainmap.linear_model._glm_solvers import (fit_glm, solve_batched,
-                                                        subset_ridge, weighted_grams)
+from sklearn_brainmap.linear_model import _newton, _newton_directions
+from sklearn_brainmap.linear_model._batched_linalg import solve_batched, weighted_grams
 from sklearn_brainmap.linear_model._losses import BernoulliLogit, FamilyLog, SoftplusSquared
+from sklearn_brainmap.linear_model._newton import fit_glm
+from sklearn_brainmap.linear_model._subset_ridge import subset_ridge
 
 
 def counts(n, p, t, seed=0):
@@ -140,7 +141,7 @@ def test_target_blocks_in_threads_equal_one_thread(monkeypatch, loss):
         calls.append(n_targets)
         return 2
 
-    monkeypatch.setattr(glm_solvers, "_block_workers", two_workers)
+    monkeypatch.setattr(_newton, "_block_workers", two_workers)
     threaded = fit_glm(X, Y, loss, 1.0, tol=1e-12)
     threaded_blocks = fit_glm(X, Y, loss, 1.0, tol=1e-12, block_bytes=150 * 8 * 20)
     assert calls == [37, 37]
@@ -154,17 +155,17 @@ def test_target_blocks_in_threads_equal_one_thread(monkeypatch, loss):
 def test_block_workers_follow_the_blas_threads():
     from sklearn_brainmap.utils import blas_thread_count, one_blas_thread
 
-    big = glm_solvers.PARALLEL_SIZE
-    assert glm_solvers._block_workers(big - 1, 1000) == 1
-    assert glm_solvers._block_workers(big, 1000) == min(blas_thread_count(), 1000 // 16)
-    assert glm_solvers._block_workers(big, glm_solvers.PARALLEL_TARGETS - 1) == 1
+    big = _newton.PARALLEL_SIZE
+    assert _newton._block_workers(big - 1, 1000) == 1
+    assert _newton._block_workers(big, 1000) == min(blas_thread_count(), 1000 // 16)
+    assert _newton._block_workers(big, _newton.PARALLEL_TARGETS - 1) == 1
     with one_blas_thread():
         assert blas_thread_count() == 1
-        assert glm_solvers._block_workers(big, 1000) == 1
+        assert _newton._block_workers(big, 1000) == 1
     # from a thread other than the main one (a threading backend): no nested threads
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(1) as pool:
-        assert pool.submit(glm_solvers._block_workers, big, 1000).result() == 1
+        assert pool.submit(_newton._block_workers, big, 1000).result() == 1
 
 
 @pytest.mark.parametrize("loss", [FamilyLog(sm.families.Poisson()), SoftplusSquared(1.0),
@@ -173,9 +174,9 @@ def test_single_precision_early_products_reach_the_same_optimum(monkeypatch, los
     X, Y = counts(300, 60, 12, seed=4)
     if isinstance(loss, BernoulliLogit):
         Y = (Y > np.median(Y, axis=0)).astype(float)
-    monkeypatch.setattr(glm_solvers, "LOW_PRECISION_FORCING", np.inf)  # never
+    monkeypatch.setattr(_newton_directions, "LOW_PRECISION_FORCING", np.inf)  # never
     exact = fit_glm(X, Y, loss, 1.0, tol=1e-10, direction="cg")
-    monkeypatch.setattr(glm_solvers, "LOW_PRECISION_FORCING", 0.0)  # whenever possible
+    monkeypatch.setattr(_newton_directions, "LOW_PRECISION_FORCING", 0.0)  # whenever possible
     low = fit_glm(X, Y, loss, 1.0, tol=1e-10, direction="cg")
     assert exact.converged.all() and low.converged.all()
     np.testing.assert_allclose(low.coef, exact.coef, rtol=1e-7, atol=1e-9)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from sklearn_brainmap.linear_model._glm_solvers import Workspace
+from sklearn_brainmap.linear_model._newton import Workspace
 from sklearn_brainmap.linear_model._losses import (BernoulliLogit, PoissonLog,
                                                    SoftplusSquared, softplus)
 
