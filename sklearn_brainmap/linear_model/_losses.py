@@ -11,7 +11,6 @@ target is handled at once. The batched Newton solver in :mod:`._newton` only nee
   non-negative version ``h_psd`` of it for preconditioning and as a fall-back (the
   same array when ``h ≥ 0`` always), so that ``Xᵀ diag(h_psd) X`` is positive
   semi-definite;
-* ``inverse_link(eta)``: the prediction ``μ(η)``;
 * ``nonnegative_curvature``: whether ``h ≥ 0`` always (then ``h_psd is h``).
 
 With a fitted intercept, the per-target objective minimised by the solvers is
@@ -59,9 +58,6 @@ class BernoulliLogit:
         prob -= Y  # the gradient, in place
         return prob, curvature, curvature
 
-    def inverse_link(self, eta):
-        return expit(eta)
-
     def initial_eta(self, mean):
         """The best constant predictor for targets with (weighted) mean ``mean``."""
         return np.log(mean) - np.log1p(-mean)
@@ -100,9 +96,6 @@ class FamilyLog:
         scaled = dmu / variance
         curvature = dmu * scaled
         return (mu - Y) * scaled, curvature, curvature
-
-    def inverse_link(self, eta):
-        return np.exp(eta)
 
     def initial_eta(self, mean):
         return np.log(mean)
@@ -221,6 +214,3 @@ class SoftplusSquared:
         h_psd += gauss_newton
         resid *= slope  # the gradient, in place
         return resid, h, h_psd
-
-    def inverse_link(self, eta):
-        return softplus(eta, self.beta)

@@ -90,12 +90,11 @@ class GLMSolution(NamedTuple):
     converged: np.ndarray
 
 
-def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_init=None,
-            tol=1e-8, max_iter=100, direction="auto", preconditioner="spectral",
-            block_bytes=BLOCK_BYTES):
+def fit_glm(X, Y, loss, alpha, *, sample_weight=None, intercept_init=None, tol=1e-8,
+            max_iter=100, direction="auto", block_bytes=BLOCK_BYTES):
     """Fit one penalised GLM per target, all targets at once, by truncated Newton.
 
-    Minimises ``Σ_i s_ij ℓ(y_ij, x_i·w_j + b_j) + α/2 ‖w_j‖²`` for every target ``j``.
+    Minimises ``Σ_i s_i ℓ(y_ij, x_i·w_j + b_j) + α/2 ‖w_j‖²`` for every target ``j``.
 
     Parameters
     ----------
@@ -105,15 +104,13 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
         See :mod:`._losses` (``value``, ``derivatives``).
     alpha : float
         L2 penalty on the weights (not on the intercept), ``≥ 0``.
-    sample_weight : ndarray of shape (n_samples,) or (n_samples, n_targets), optional
-        Non-negative weights ``s``; a 2-D array gives each target its own weights.
-    coef_init : ndarray of shape (n_features, n_targets), optional
-        Starting weights (default zero).
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights ``s``, shared by the targets.
     intercept_init : ndarray of shape (n_targets,), optional
-        Starting intercepts (default zero).
+        Starting intercepts (default zero); the weights start at zero.
     tol : float
-        A target has converged when ``max |∇F_j| ≤ tol · Σ_i s_ij``: the largest
-        gradient entry of the *mean* objective ``F_j / Σ_i s_ij`` is at most ``tol``
+        A target has converged when ``max |∇F_j| ≤ tol · Σ_i s_i``: the largest
+        gradient entry of the *mean* objective ``F_j / Σ_i s_i`` is at most ``tol``
         (scikit-learn's ``LogisticRegression`` uses the same test).
     max_iter : int
         Newton iterations per target.
@@ -121,10 +118,6 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
         How Newton directions are computed: preconditioned conjugate gradients on
         Hessian-vector products, or exact solves of all Hessians (``"auto"``: see
         :func:`~._newton_directions.newton_directions`).
-    preconditioner : {"spectral", "jacobi"}
-        Preconditioner of the conjugate gradients: the diagonal of each Hessian in the
-        eigenbasis of the centred design (one eigendecomposition of the smaller Gram
-        matrix), or in the original coordinates.
     block_bytes : int
         Targets are processed in blocks whose ``(n_samples, block)`` arrays stay under
         this size.
@@ -137,26 +130,19 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, coef_init=None, intercept_
     """
     n, p = X.shape
     t = Y.shape[1]
-    # Work arrays are target-major, (n_targets, n_samples): the working set of targets
-    # is then a set of contiguous rows.
-    S = None if sample_weight is None else np.asarray(sample_weight, float).T
-    if S is not None and S.ndim == 1:
-        S = S[None, :]
+    S = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     # Centring the design changes only the intercept's parametrisation (it is
     # unpenalised), and makes the Hessians far better conditioned.
-    if S is not None and S.shape[0] == 1:
-        x_mean = (S[0] @ X) / S[0].sum()
-    else:
-        x_mean = X.mean(axis=0)
+    x_mean = X.mean(axis=0) if S is None else (S @ X) / S.sum()
     Xc = X - x_mean
-    W = np.zeros((t, p)) if coef_init is None else np.array(coef_init, dtype=float).T
+    W = np.zeros((t, p))
     b = np.zeros(t) if intercept_init is None else np.array(intercept_init, dtype=float)
-    b = b + W @ x_mean
-    directions = newton_directions(Xc, alpha, loss, direction, preconditioner)
+    directions = newton_directions(Xc, alpha, loss, direction)
 
     def solve(block):
-        Sb = S if S is None or S.shape[0] == 1 else S[block]
-        newton = NewtonBlock(directions, loss, np.ascontiguousarray(Y[:, block].T), Sb,
+        # work arrays are target-major, (n_targets, n_samples): the working set of
+        # targets is then a set of contiguous rows
+        newton = NewtonBlock(directions, loss, np.ascontiguousarray(Y[:, block].T), S,
                              alpha, W[block], b[block], tol)
         return newton.solve(max_iter)
 
@@ -254,11 +240,6 @@ class Workspace:
         return array[:rows]
 
 
-def _rows(S, index):
-    """Rows ``index`` of the weights (all of them when shared by the targets, or None)."""
-    return S if S is None or S.shape[0] == 1 else S[index]
-
-
 def _objective(loss, Y, S, eta, W, alpha, work):
     """Per-target objective and its rounding scale (sum of absolute terms); rows are targets."""
     terms = loss.value(Y, eta, work)
@@ -282,7 +263,7 @@ class NewtonBlock:
         The inner solver, built on the centred design.
     loss : loss object
     Y : ndarray of shape (k, n_samples)
-    S : ndarray of shape (1, n_samples) or (k, n_samples), or None
+    S : ndarray of shape (n_samples,) or None
         Sample weights.
     alpha : float
     W, b : ndarray of shape (k, n_features) and (k,)
@@ -304,9 +285,8 @@ class NewtonBlock:
         self.eta += self.b[:, None]
         self.f, _ = _objective(self.loss, self.Y, self.S, self.eta, self.W, self.alpha,
                                self.work)
-        S = self.S
-        self.s_sum = np.full(k, float(X.shape[0])) if S is None else np.maximum(
-            np.broadcast_to(S.sum(axis=1), (k,)), np.finfo(float).tiny)
+        total = float(X.shape[0]) if self.S is None else max(self.S.sum(), np.finfo(float).tiny)
+        self.s_sum = np.full(k, total)
         self.gtol = tol * self.s_sum
         self.n_iter = np.zeros(k, dtype=int)
         self.converged = np.zeros(k, dtype=bool)
@@ -333,17 +313,16 @@ class NewtonBlock:
         k = self.Y.shape[0]
         active = self.active
         if active.size == k:  # views while every target is running
-            self.Ya, self.eta_a, self.Wa, self.Sa = self.Y, self.eta, self.W, self.S
+            self.Ya, self.eta_a, self.Wa = self.Y, self.eta, self.W
         else:
-            self.Ya, self.eta_a = self.Y[active], self.eta[active]
-            self.Wa, self.Sa = self.W[active], _rows(self.S, active)
+            self.Ya, self.eta_a, self.Wa = self.Y[active], self.eta[active], self.W[active]
         g, h, h_psd = self.loss.derivatives(self.Ya, self.eta_a, self.work)
-        Sa = self.Sa
-        if Sa is not None:
-            g *= Sa
-            h *= Sa
+        S = self.S
+        if S is not None:
+            g *= S
+            h *= S
             if h_psd is not h:
-                h_psd *= Sa
+                h_psd *= S
         grad = g @ self.directions.A  # A = [X, 1]: the intercept's entry too
         self.grad_w, self.grad_b = grad[:, :-1], grad[:, -1]
         self.grad_w += self.alpha * self.Wa
@@ -366,7 +345,7 @@ class NewtonBlock:
         self.active, self.Ya = self.active[running], self.Ya[running]
         self.eta_a, self.Wa = self.eta_a[running], self.Wa[running]
         same = self.h_psd is self.h
-        self.Sa, self.h = _rows(self.Sa, running), self.h[running]
+        self.h = self.h[running]
         self.h_psd = self.h if same else self.h_psd[running]
         self.grad_w, self.grad_b = self.grad_w[running], self.grad_b[running]
 
@@ -405,16 +384,14 @@ class NewtonBlock:
         for _ in range(_MAX_HALVINGS):
             st = step[todo, None]
             if todo.size == k:  # views for the first trial of every target
-                Yt, St, eta_t, d_eta_t, W_t, d_w_t = (self.Ya, self.Sa, self.eta_a, d_eta,
-                                                      self.Wa, d_w)
+                Yt, eta_t, d_eta_t, W_t, d_w_t = self.Ya, self.eta_a, d_eta, self.Wa, d_w
             else:
-                Yt, St = self.Ya[todo], _rows(self.Sa, todo)
-                eta_t, d_eta_t = self.eta_a[todo], d_eta[todo]
+                Yt, eta_t, d_eta_t = self.Ya[todo], self.eta_a[todo], d_eta[todo]
                 W_t, d_w_t = self.Wa[todo], d_w[todo]
             trial = np.multiply(d_eta_t, st, out=work("trial", todo.size))
             trial += eta_t
             with np.errstate(over="ignore", invalid="ignore"):
-                f_try, scale = _objective(self.loss, Yt, St, trial, W_t + st * d_w_t,
+                f_try, scale = _objective(self.loss, Yt, self.S, trial, W_t + st * d_w_t,
                                           self.alpha, work)
             good = np.isfinite(f_try) & (
                 f_try <= f0[todo] + _ARMIJO * step[todo] * slope[todo] + 64 * eps * scale)

@@ -51,7 +51,7 @@ EXACT_MAX_FEATURES_INDEFINITE = 8
 LOW_PRECISION_FORCING = 1e-2
 
 
-def newton_directions(Xc, alpha, loss, direction="auto", preconditioner="spectral"):
+def newton_directions(Xc, alpha, loss, direction="auto"):
     """The direction strategy for the centred design ``Xc``.
 
     ``direction="auto"`` is exact Newton with at most :data:`EXACT_MAX_FEATURES`
@@ -64,7 +64,7 @@ def newton_directions(Xc, alpha, loss, direction="auto", preconditioner="spectra
         direction = "exact" if Xc.shape[1] <= limit else "cg"
     if direction == "exact":
         return ExactNewton(Xc, alpha)
-    return NewtonCG(Xc, alpha, preconditioner)
+    return NewtonCG(Xc, alpha)
 
 
 class NewtonCG:
@@ -76,49 +76,38 @@ class NewtonCG:
     term times its gradient norm (truncated Newton), or on non-positive curvature.
     Arrays are target-major: ``h`` is ``(k, n)``, directions ``(k, p)``.
 
-    Preconditioners: ``"jacobi"``, the diagonal of each ``H_j``; ``"spectral"``, the
-    diagonal of each ``H_j`` in the eigenbasis of the design, ``X = U S Vᵀ`` (computed
-    once): ``V diag(s² ∘ (U²)ᵀ h_j + α) Vᵀ`` (``α`` alone outside the row space),
-    applied at the cost of two ``(k, p) × (p, r)`` products. It removes the spread of
-    the design's own spectrum (correlated features, ``n ≈ p``) and leaves CG mostly
-    the spread of the curvatures ``h``.
+    The preconditioner is the diagonal of each ``H_j`` in the eigenbasis of the design,
+    ``X = U S Vᵀ`` (computed once): ``V diag(s² ∘ (U²)ᵀ h_j + α) Vᵀ`` (``α`` alone
+    outside the row space), applied at the cost of two ``(k, p) × (p, r)`` products.
+    It removes the spread of the design's own spectrum (correlated features,
+    ``n ≈ p``) and leaves CG mostly the spread of the curvatures ``h``.
     """
 
-    def __init__(self, X, alpha, preconditioner="spectral"):
+    def __init__(self, X, alpha):
         self.X = X
         self.A = np.hstack([X, np.ones((X.shape[0], 1))])
         self.A32 = self.A.astype(np.float32)
         self.alpha = alpha
-        self.preconditioner = preconditioner
-        if preconditioner == "jacobi":
-            self.X_sq = X * X
+        basis = eigenbasis(X)
+        keep = basis.s > 0  # the design's row space
+        self.s, vecs = basis.s[keep], basis.vecs[:, keep]
+        root = np.sqrt(self.s)
+        if basis.dual:
+            U, self.V = vecs, X.T @ (vecs / root)
         else:
-            basis = eigenbasis(X)
-            keep = basis.s > 0  # the design's row space
-            self.s, vecs = basis.s[keep], basis.vecs[:, keep]
-            root = np.sqrt(self.s)
-            if basis.dual:
-                U, self.V = vecs, X.T @ (vecs / root)
-            else:
-                U, self.V = X @ (vecs / root), vecs
-            self.U_sq = U * U
-            self.full_rank = self.V.shape[1] == X.shape[1]
+            U, self.V = X @ (vecs / root), vecs
+        self.U_sq = U * U
+        self.full_rank = self.V.shape[1] == X.shape[1]
 
     def _diagonal(self, h):
-        """What the preconditioner needs for the current curvatures (k, n)."""
-        if self.preconditioner == "jacobi":
-            diag_w = h @ self.X_sq
-            diag_w += self.alpha
-        else:
-            diag_w = (h @ self.U_sq) * self.s
-            diag_w += self.alpha
+        """The preconditioner's diagonal in the eigenbasis for the curvatures ``h`` (k, n)."""
+        diag_w = (h @ self.U_sq) * self.s
+        diag_w += self.alpha
         diag_w[diag_w <= 0] = np.inf
         return diag_w
 
     def _apply(self, diag_w, r_w):
         """Preconditioned weight residual."""
-        if self.preconditioner == "jacobi":
-            return r_w / diag_w
         R = r_w @ self.V
         z = (R / diag_w) @ self.V.T
         if not self.full_rank and self.alpha > 0:
@@ -126,11 +115,11 @@ class NewtonCG:
             z += (r_w - R @ self.V.T) / self.alpha
         return z
 
-    def direction(self, h, h_psd, grad_w, grad_b, forcing, work, max_iter=None):
+    def direction(self, h, h_psd, grad_w, grad_b, forcing, work):
         """Truncated CG on ``H(h)``; the preconditioner is built from ``h_psd ≥ 0``."""
         alpha = self.alpha
         k, p = grad_w.shape
-        max_iter = p + 1 if max_iter is None else max_iter
+        max_iter = p + 1  # p + 1 unknowns: exact in exact arithmetic
         # Loosely solved systems (far from the optimum) take their Hessian products in
         # single precision: their relative error (~1e-6) is far below the forcing term
         low = forcing.min() >= LOW_PRECISION_FORCING

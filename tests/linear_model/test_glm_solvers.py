@@ -18,13 +18,11 @@ def counts(n, p, t, seed=0):
     return X, rng.poisson(np.exp(eta)).astype(float)
 
 
-@pytest.mark.parametrize("direction, preconditioner",
-                         [("exact", None), ("cg", "jacobi"), ("cg", "spectral")])
-def test_every_direction_reaches_the_same_optimum(direction, preconditioner):
+@pytest.mark.parametrize("direction", ["exact", "cg"])
+def test_every_direction_reaches_the_same_optimum(direction):
     X, Y = counts(200, 30, 6)
     loss = FamilyLog(sm.families.Poisson())
-    kw = {} if preconditioner is None else {"preconditioner": preconditioner}
-    sol = fit_glm(X, Y, loss, 2.0, tol=1e-12, direction=direction, **kw)
+    sol = fit_glm(X, Y, loss, 2.0, tol=1e-12, direction=direction)
     assert sol.converged.all() and sol.n_iter.max() < 30
     ref = fit_glm(X, Y, loss, 2.0, tol=1e-12, direction="exact")
     np.testing.assert_allclose(sol.coef, ref.coef, atol=1e-9)
@@ -44,7 +42,7 @@ def test_targets_in_blocks_equal_one_block():
     np.testing.assert_array_equal(blocked.n_iter, one.n_iter)
 
 
-def test_sample_weights_equal_repeated_rows_and_per_target_weights():
+def test_sample_weights_equal_repeated_rows():
     X, Y = counts(80, 5, 3, seed=2)
     Z = (Y > np.median(Y, axis=0)).astype(float)
     loss = BernoulliLogit()
@@ -53,12 +51,6 @@ def test_sample_weights_equal_repeated_rows_and_per_target_weights():
     repeated = fit_glm(np.repeat(X, reps, 0), np.repeat(Z, reps, 0), loss, 1.5, tol=1e-12)
     np.testing.assert_allclose(weighted.coef, repeated.coef, atol=1e-9)
     np.testing.assert_allclose(weighted.intercept, repeated.intercept, atol=1e-9)
-    # 2-D weights: each target its own weights, as if fitted alone
-    S = np.random.default_rng(1).uniform(0, 2, (80, 3))
-    together = fit_glm(X, Z, loss, 1.5, sample_weight=S, tol=1e-12)
-    for j in range(3):
-        alone = fit_glm(X, Z[:, [j]], loss, 1.5, sample_weight=S[:, j], tol=1e-12)
-        np.testing.assert_allclose(together.coef[:, j], alone.coef[:, 0], atol=1e-9)
 
 
 def test_max_iter_reached_warns_and_reports():
