@@ -30,7 +30,7 @@ splits the targets into blocks and schedules them: small problems run on one BLA
 thread (:data:`SMALL_PRODUCT`); large ones are solved side by side in threads, one
 BLAS thread each (:data:`PARALLEL_SIZE`), so that the elementwise passes of the
 losses, which NumPy runs on one core, use every core too. The elementwise passes write
-into reused arrays (:class:`Workspace`).
+into reused arrays (:class:`~._losses.Workspace`).
 
 References
 ----------
@@ -51,6 +51,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..utils import blas_thread_count, blas_threads_for, column_blocks, one_blas_thread
+from ._losses import Workspace
 from ._newton_directions import newton_directions
 
 #: Memory budget, in bytes, of one ``(n_samples, block)`` working array.
@@ -137,7 +138,7 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, intercept_init=None, tol=1
     Xc = X - x_mean
     W = np.zeros((t, p))
     b = np.zeros(t) if intercept_init is None else np.array(intercept_init, dtype=float)
-    directions = newton_directions(Xc, alpha, loss, direction)
+    directions = newton_directions(Xc, alpha, loss, direction, S)
 
     def solve(block):
         # work arrays are target-major, (n_targets, n_samples): the working set of
@@ -217,28 +218,6 @@ def _run_blocks(solve, blocks, workers, n_by_p):
 
 
 # ---- the Newton iterations of one block -------------------------------------------------
-
-class Workspace:
-    """Reusable arrays with ``n_columns`` columns and up to ``max_rows`` rows.
-
-    ``work(name, rows, dtype=float64)`` returns the first ``rows`` rows of the array
-    called ``name`` of that dtype (C-contiguous), allocated on first use. The solvers'
-    elementwise passes over ``(targets, samples)`` arrays write into these instead of
-    fresh temporaries: a fresh array of megabytes costs a page fault per 4 KiB page
-    when first written, which on a virtual machine made the losses 2–10× slower than
-    their arithmetic.
-    """
-
-    def __init__(self, max_rows, n_columns):
-        self.shape = (max_rows, n_columns)
-        self._arrays = {}
-
-    def __call__(self, name, rows, dtype=np.float64):
-        array = self._arrays.get((name, dtype))
-        if array is None:
-            array = self._arrays[(name, dtype)] = np.empty(self.shape, dtype=dtype)
-        return array[:rows]
-
 
 def _objective(loss, Y, S, eta, W, alpha, work):
     """Per-target objective and its rounding scale (sum of absolute terms); rows are targets."""

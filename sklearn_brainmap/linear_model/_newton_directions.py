@@ -51,8 +51,8 @@ EXACT_MAX_FEATURES_INDEFINITE = 8
 LOW_PRECISION_FORCING = 1e-2
 
 
-def newton_directions(Xc, alpha, loss, direction="auto"):
-    """The direction strategy for the centred design ``Xc``.
+def newton_directions(Xc, alpha, loss, direction="auto", sample_weight=None):
+    """The direction strategy for the centred design ``Xc`` (and the sample weights).
 
     ``direction="auto"`` is exact Newton with at most :data:`EXACT_MAX_FEATURES`
     features (:data:`EXACT_MAX_FEATURES_INDEFINITE` for a loss whose
@@ -64,7 +64,7 @@ def newton_directions(Xc, alpha, loss, direction="auto"):
         direction = "exact" if Xc.shape[1] <= limit else "cg"
     if direction == "exact":
         return ExactNewton(Xc, alpha)
-    return NewtonCG(Xc, alpha)
+    return NewtonCG(Xc, alpha, sample_weight)
 
 
 class NewtonCG:
@@ -83,19 +83,24 @@ class NewtonCG:
     ``n ≈ p``) and leaves CG mostly the spread of the curvatures ``h``.
     """
 
-    def __init__(self, X, alpha):
+    def __init__(self, X, alpha, sample_weight=None):
         self.X = X
         self.A = np.hstack([X, np.ones((X.shape[0], 1))])
         self.A32 = self.A.astype(np.float32)
         self.alpha = alpha
-        basis = eigenbasis(X)
+        # with sample weights, the eigenbasis of Xᵀ diag(s) X: for integer weights the
+        # preconditioner (and so every iterate) is then that of the repeated rows
+        Xs = X if sample_weight is None else X * np.sqrt(sample_weight)[:, None]
+        basis = eigenbasis(Xs)
         keep = basis.s > 0  # the design's row space
         self.s, vecs = basis.s[keep], basis.vecs[:, keep]
         root = np.sqrt(self.s)
         if basis.dual:
-            U, self.V = vecs, X.T @ (vecs / root)
+            U, self.V = vecs, Xs.T @ (vecs / root)
         else:
-            U, self.V = X @ (vecs / root), vecs
+            U, self.V = Xs @ (vecs / root), vecs
+        if sample_weight is not None:
+            U = X @ (self.V / root)  # the curvatures h carry the weights
         self.U_sq = U * U
         self.full_rank = self.V.shape[1] == X.shape[1]
 
