@@ -148,7 +148,7 @@ def _linear_nonlinear(size, X, t):
 # ---- LogisticRidge vs scikit-learn ---------------------------------------------------
 
 def _logistic_half(X, Z):
-    from sklearn_brainmap.linear_model._glm_solvers import fit_glm
+    from sklearn_brainmap.linear_model._newton import fit_glm
     from sklearn_brainmap.linear_model._losses import BernoulliLogit
 
     loss = BernoulliLogit()

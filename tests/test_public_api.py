@@ -63,6 +63,7 @@ EXEMPT = {
     "sklearn_brainmap.utils.blas_thread_count": "takes no parameters",
     "sklearn_brainmap.utils.blas_threads_for": _HOT,
     "sklearn_brainmap.utils.column_blocks": _HOT,
+    "sklearn_brainmap.utils.index_blocks": _HOT,
     "sklearn_brainmap.utils.constant_columns": _HOT,
     "sklearn_brainmap.utils.unit_columns": _HOT,
     "sklearn_brainmap.utils.columnwise_r2": _HOT,

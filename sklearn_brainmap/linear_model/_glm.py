@@ -1,67 +1,19 @@
 """Generalised linear transform classes: LinearNonlinear and LinearSoftplus.
 
 Both are a linear map followed by a fixed output nonlinearity, fitted with an L2 penalty
-by the batched Newton solvers of :mod:`._glm_solvers`; they differ in their loss object
-(:mod:`._losses`) and in how the source is prepared. :class:`LogisticRidge` shares the
-base class.
+by the batched Newton solver of :mod:`._newton` through the shared base class of
+:mod:`._glm_base`; they differ in their loss object (:mod:`._losses`) and in how the
+source is prepared.
 """
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .._base import BaseMapping
-from ..utils import constant_columns, warn_constant
-from ._glm_solvers import fit_glm
-from ._losses import FamilyLog, PoissonLog, SoftplusSquared, inverse_softplus, softplus
+from ._glm_base import _GLMMapping
+from ._losses import FamilyLog, PoissonLog, SoftplusSquared, softplus
 from ._yeo_johnson import yeo_johnson, yeo_johnson_lambdas
-
-
-class _GLMMapping(BaseMapping):
-    """Shared plumbing: an L2 penalty ``alpha``, Newton tolerance and iterations.
-
-    Every subclass minimises, per target ``j`` and independently of the others,
-    ``Σ_i ℓ(y_ij, x_i·w_j + b_j) + α/2 ‖w_j‖²`` for its loss ``ℓ``; all targets are
-    solved together by :func:`~._glm_solvers.fit_glm`.
-    """
-
-    _parameter_constraints = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-    }
-
-    def _constant_targets(self, Y, consequence):
-        constant = constant_columns(Y)
-        warn_constant(constant, "target", consequence, stacklevel=5)
-        return constant
-
-    def _solve(self, X, Y, loss, initial_eta):
-        """Fit ``loss`` for every column of ``Y``; returns ``(coef (t, p), intercept, n_iter)``.
-
-        The solver works in float64 (its line search and convergence test need the
-        precision); the caller casts the results back to the input's dtype.
-        """
-        sol = fit_glm(X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False),
-                      loss, float(self.alpha), intercept_init=initial_eta, tol=self.tol,
-                      max_iter=self.max_iter)
-        return sol.coef.T, sol.intercept, sol.n_iter
-
-    def _store(self, coef, intercept, n_iter, dtype):
-        self.coef_ = self._squeeze_targets(coef.astype(dtype, copy=False))
-        self.intercept_ = self._squeeze_targets(intercept.astype(dtype, copy=False))
-        self.n_iter_ = self._squeeze_targets(n_iter)
-
-    def _linear_predictor(self, X, coef=None, intercept=None):
-        coef = np.atleast_2d(self.coef_ if coef is None else coef)
-        intercept = np.atleast_1d(self.intercept_ if intercept is None else intercept)
-        return X @ coef.T.astype(X.dtype, copy=False) + intercept.astype(X.dtype, copy=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
 
 
 _FAMILIES = ("poisson", "gamma")
@@ -135,7 +87,7 @@ class LinearNonlinear(_GLMMapping):
     sample.
 
     All targets are fitted together by a batched truncated Newton–CG solver (exact
-    batched Newton/IRLS for at most 48 features); for the Poisson family this is
+    batched Newton/IRLS for at most 24 features); for the Poisson family this is
     Newton's method, for other families Fisher scoring.
 
     Parameters
@@ -152,7 +104,8 @@ class LinearNonlinear(_GLMMapping):
         log-link GLM of ``X``).
     tol : float, default=1e-6
         Convergence when the largest entry of the gradient of the *mean* objective
-        (the objective over ``n_samples``) is at most ``tol`` for a target.
+        (the objective over ``n_samples``, or over the sum of the sample weights) is
+        at most ``tol`` for a target.
     max_iter : int, default=100
         Newton iterations per target.
 
@@ -187,6 +140,10 @@ class LinearNonlinear(_GLMMapping):
     Constant source units receive zero weight. Float32 input gives float32
     coefficients and predictions; the solver itself runs in float64.
 
+    ``sample_weight`` multiplies each stimulus's deviance, in the Yeo-Johnson fit as
+    well (its likelihood, mean and scale); the penalty is not weighted, so weights of
+    ``c`` everywhere are ``alpha / c``.
+
     References
     ----------
     Thobani, Sagastuy-Brena, Nayebi, Cao & Yamins, *Predictivity and specificity for
@@ -215,6 +172,7 @@ class LinearNonlinear(_GLMMapping):
         "family": [StrOptions(set(_FAMILIES)), HasMethods(["resid_dev", "starting_mu"])],
         "power_transform": ["boolean"],
     }
+    _constant_consequence = "they get zero weights and the log of their value as intercept."
 
     def __init__(self, alpha=1.0, *, family="poisson", power_transform=True, tol=1e-6,
                  max_iter=100):
@@ -224,40 +182,33 @@ class LinearNonlinear(_GLMMapping):
         self.tol = tol
         self.max_iter = max_iter
 
+    def _get_loss(self):
+        return _family_loss(_statsmodels_family(self.family))
+
+    def _check_targets(self, Y):
+        _check_family_targets(_statsmodels_family(self.family), Y)
+
     def _transform_source(self, X):
         if self.power_lambdas_ is None:
             return X
         Xt = (yeo_johnson(X, self.power_lambdas_) - self.power_mean_) / self.power_scale_
         return Xt.astype(X.dtype, copy=False)
 
-    def _fit_transform_source(self, X):
+    def _fit_transform_source(self, X, sample_weight):
         self.power_lambdas_ = self.power_mean_ = self.power_scale_ = None
         if not self.power_transform:
             return X
-        self.power_lambdas_ = yeo_johnson_lambdas(X)
+        self.power_lambdas_ = yeo_johnson_lambdas(X, sample_weight=sample_weight)
         Xt = yeo_johnson(X, self.power_lambdas_)
-        self.power_mean_ = Xt.mean(axis=0)
-        scale = Xt.std(axis=0)
+        if sample_weight is None:
+            self.power_mean_ = Xt.mean(axis=0)
+            scale = Xt.std(axis=0)
+        else:
+            w = sample_weight / sample_weight.sum()
+            self.power_mean_ = w @ Xt
+            scale = np.sqrt(w @ (Xt - self.power_mean_) ** 2)
         self.power_scale_ = np.where(scale < 10 * np.finfo(float).eps, 1.0, scale)
         return ((Xt - self.power_mean_) / self.power_scale_).astype(X.dtype, copy=False)
-
-    def _fit(self, X, Y):
-        family = _statsmodels_family(self.family)
-        _check_family_targets(family, Y)
-        Xt = self._fit_transform_source(X)
-        constant = self._constant_targets(
-            Y, "they get zero weights and the log of their value as intercept.")
-        t, p = Y.shape[1], X.shape[1]
-        coef = np.zeros((t, p))
-        with np.errstate(divide="ignore"):
-            intercept = np.log(Y.mean(axis=0, dtype=np.float64))
-        n_iter = np.zeros(t, dtype=int)
-        fit = ~constant
-        if fit.any():
-            coef[fit], intercept[fit], n_iter[fit] = self._solve(
-                Xt, Y[:, fit], _family_loss(family), intercept[fit])
-        self._store(coef, intercept, n_iter, X.dtype)
-        return self
 
     def _predict(self, X):
         return np.exp(self._linear_predictor(self._transform_source(X)))
@@ -307,7 +258,8 @@ class LinearSoftplus(_GLMMapping):
         Sharpness ``β > 0`` of the softplus; large values approach a ReLU.
     tol : float, default=1e-6
         Convergence when the largest entry of the gradient of the *mean* objective
-        (the objective over ``n_samples``) is at most ``tol`` for a target.
+        (the objective over ``n_samples``, or over the sum of the sample weights) is
+        at most ``tol`` for a target.
     max_iter : int, default=200
         Newton iterations per target.
 
@@ -334,6 +286,9 @@ class LinearSoftplus(_GLMMapping):
     0, when ``c ≤ 0``), with a :class:`~sklearn_brainmap.utils.ConstantUnitWarning`.
     Constant source units receive zero weight. Float32 input gives float32
     coefficients and predictions; the solver itself runs in float64.
+
+    ``sample_weight`` multiplies each stimulus's squared error; the penalty is not
+    weighted, so weights of ``c`` everywhere are ``alpha / c``.
 
     References
     ----------
@@ -363,6 +318,8 @@ class LinearSoftplus(_GLMMapping):
         **_GLMMapping._parameter_constraints,
         "beta": [Interval(Real, 0, None, closed="neither")],
     }
+    _constant_consequence = ("they get zero weights and the intercept that reproduces "
+                             "their value (prediction 0 when the value is not positive).")
 
     def __init__(self, alpha=1.0, *, beta=1.0, tol=1e-6, max_iter=200):
         self.alpha = alpha
@@ -370,27 +327,15 @@ class LinearSoftplus(_GLMMapping):
         self.tol = tol
         self.max_iter = max_iter
 
-    def _fit(self, X, Y):
-        constant = self._constant_targets(
-            Y, "they get zero weights and the intercept that reproduces their value "
-               "(prediction 0 when the value is not positive).")
-        beta = float(self.beta)
-        t, p = Y.shape[1], X.shape[1]
-        mean = Y.mean(axis=0, dtype=np.float64)
-        coef = np.zeros((t, p))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            intercept = np.where(mean > 0, inverse_softplus(mean, beta), -np.inf)
-        n_iter = np.zeros(t, dtype=int)
-        fit = ~constant
-        if fit.any():
-            # start from the best constant fit; for a target whose mean is not positive,
-            # from a small positive output on the target's own scale
-            spread = np.abs(Y[:, fit]).max(axis=0).astype(np.float64)
-            start = inverse_softplus(np.maximum(mean[fit], 1e-3 * spread), beta)
-            coef[fit], intercept[fit], n_iter[fit] = self._solve(
-                X, Y[:, fit], SoftplusSquared(beta), start)
-        self._store(coef, intercept, n_iter, X.dtype)
-        return self
+    def _get_loss(self):
+        return SoftplusSquared(float(self.beta))
+
+    def _initial_eta(self, loss, Y, mean, sample_weight):
+        # the best constant fit; for a target whose mean is not positive, a small
+        # positive output on the target's own scale
+        rows = slice(None) if sample_weight is None else sample_weight > 0
+        spread = np.abs(Y[rows]).max(axis=0)
+        return loss.initial_eta(np.maximum(mean, 1e-3 * spread))
 
     def _predict(self, X):
         return softplus(self._linear_predictor(X), self.beta).astype(X.dtype, copy=False)

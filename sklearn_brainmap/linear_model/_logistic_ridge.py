@@ -7,10 +7,10 @@ from scipy.special import expit
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import validate_predict_data
-from ._glm import _GLMMapping
-from ._glm_solvers import subset_ridge
+from ..utils import constant_columns, validate_predict_data, warn_constant
+from ._glm_base import _GLMMapping
 from ._losses import BernoulliLogit
+from ._subset_ridge import subset_ridge
 
 
 class LogisticRidge(_GLMMapping):
@@ -72,7 +72,7 @@ class LogisticRidge(_GLMMapping):
     logistic_intercept_ : ndarray of shape (n_targets,) or float
         Logistic-half intercepts ``c`` (``±inf`` for degenerate targets).
     n_above_ : ndarray of int, shape (n_targets,) or int
-        Number of training stimuli above threshold.
+        Number of training stimuli above threshold (of non-zero sample weight).
     n_iter_ : ndarray of int, shape (n_targets,) or int
         Newton iterations of each logistic half (0 for degenerate targets).
     n_features_in_ : int
@@ -88,6 +88,12 @@ class LogisticRidge(_GLMMapping):
     raise a :class:`~sklearn_brainmap.utils.ConstantUnitWarning`. Constant source
     units receive zero weight in both halves. Float32 input gives float32 coefficients
     and predictions; both halves are solved in float64.
+
+    ``sample_weight`` multiplies each stimulus's loss in both halves (the logistic
+    loss, and the squared error of the ridge half on the stimuli above threshold);
+    stimuli of zero weight count for nothing, also in ``n_above_`` and in deciding
+    which targets are never or always above threshold. The penalties are not
+    weighted: weights of ``c`` everywhere are ``alpha / c`` and ``ridge_alpha / c``.
 
     References
     ----------
@@ -126,35 +132,30 @@ class LogisticRidge(_GLMMapping):
         self.tol = tol
         self.max_iter = max_iter
 
-    def _fit(self, X, Y):
-        self._constant_targets(
-            Y, "they are never or always above threshold: predicted as the threshold "
-               "or by plain ridge.")
-        t, p = Y.shape[1], X.shape[1]
+    def _fit(self, X, Y, sample_weight):
+        rows = slice(None) if sample_weight is None else sample_weight > 0
+        warn_constant(constant_columns(Y[rows]), "target",
+                      "they are never or always above threshold: predicted as the "
+                      "threshold or by plain ridge.", stacklevel=4)
         above = Y > self.threshold
-        n_above = above.sum(axis=0)
-        never, always = n_above == 0, n_above == Y.shape[0]
-        logistic_coef = np.zeros((t, p))
-        logistic_intercept = np.where(always, np.inf, -np.inf)
-        n_iter = np.zeros(t, dtype=int)
-        mixed = ~never & ~always
-        if mixed.any():
-            labels = above[:, mixed].astype(np.float64)
-            loss = BernoulliLogit()
-            logistic_coef[mixed], logistic_intercept[mixed], n_iter[mixed] = self._solve(
-                X, labels, loss, loss.initial_eta(labels.mean(axis=0)))
+        n_above = above[rows].sum(axis=0)
+        # the logistic half: targets never or always above threshold are constant
+        # labels, with intercept ∓inf and zero weights
+        logistic_coef, logistic_intercept, n_iter = self._fit_glm(
+            X, above.astype(np.float64), BernoulliLogit(), sample_weight)
+        t, p = Y.shape[1], X.shape[1]
         coef = np.zeros((t, p))
         intercept = np.full(t, float(self.threshold))
-        seen = ~never
+        seen = n_above > 0
         if seen.any():
             W, b = subset_ridge(X.astype(np.float64, copy=False), Y[:, seen].astype(np.float64),
-                                above[:, seen], float(self.ridge_alpha))
+                                above[:, seen], float(self.ridge_alpha),
+                                sample_weight=sample_weight)
             coef[seen], intercept[seen] = W.T, b
         self._store(coef, intercept, n_iter, X.dtype)
         self.logistic_coef_ = self._squeeze_targets(logistic_coef.astype(X.dtype))
         self.logistic_intercept_ = self._squeeze_targets(logistic_intercept.astype(X.dtype))
         self.n_above_ = self._squeeze_targets(n_above)
-        return self
 
     def _probability(self, X):
         return expit(self._linear_predictor(X, self.logistic_coef_, self.logistic_intercept_))

@@ -2,7 +2,8 @@
 
 Each loss is a function of the target ``y`` and the linear predictor ``η = x·w + b`` of
 one sample, evaluated elementwise on ``(n_samples, n_targets)`` arrays so that every
-target is handled at once. The batched solvers in :mod:`._glm_solvers` only need
+target is handled at once. The batched Newton solver in :mod:`._newton` and the
+estimators only need
 
 * ``value(Y, eta)``: the loss of every sample and target (up to terms that do not depend
   on ``η``; a unit deviance or half squared error, so that it is small near a good fit);
@@ -11,23 +12,46 @@ target is handled at once. The batched solvers in :mod:`._glm_solvers` only need
   non-negative version ``h_psd`` of it for preconditioning and as a fall-back (the
   same array when ``h ≥ 0`` always), so that ``Xᵀ diag(h_psd) X`` is positive
   semi-definite;
-* ``inverse_link(eta)``: the prediction ``μ(η)``;
-* ``nonnegative_curvature``: whether ``h ≥ 0`` always (then ``h_psd is h``).
+* ``nonnegative_curvature``: whether ``h ≥ 0`` always (then ``h_psd is h``);
+* ``initial_eta(mean)``: the linear predictor of the best constant fit to targets of
+  mean ``mean`` (where the estimators start, and the intercept of constant targets).
 
 With a fitted intercept, the per-target objective minimised by the solvers is
 ``Σ_i s_i ℓ(y_i, η_i) + α/2 ‖w‖²``.
 
 ``value`` and ``derivatives`` take an optional ``work``, a callable ``work(name, rows)``
-returning a reusable float64 array of ``rows`` rows (see
-:class:`._glm_solvers.Workspace`). The solvers evaluate them on ``(targets, samples)``
-arrays of megabytes, a dozen times per fit: a fresh array each time costs a page fault
-per 4 KiB page when it is first written (the allocator hands large blocks back to the
-system), which on a virtual machine took longer than the arithmetic. The returned
-arrays live in ``work`` and are overwritten by the next call with the same names.
+returning a reusable float64 array of ``rows`` rows (a :class:`Workspace`). The solvers
+evaluate them on ``(targets, samples)`` arrays of megabytes, a dozen times per fit: a
+fresh array each time costs a page fault per 4 KiB page when it is first written (the
+allocator hands large blocks back to the system), which on a virtual machine took
+longer than the arithmetic. The returned arrays live in ``work`` and are overwritten by
+the next call with the same names.
 """
 
 import numpy as np
 from scipy.special import expit
+
+
+class Workspace:
+    """Reusable arrays with ``n_columns`` columns and up to ``max_rows`` rows.
+
+    ``work(name, rows, dtype=float64)`` returns the first ``rows`` rows of the array
+    called ``name`` of that dtype (C-contiguous), allocated on first use. The
+    elementwise passes of the losses and of the Newton solver over ``(targets,
+    samples)`` arrays write into these instead of fresh temporaries: a fresh array of
+    megabytes costs a page fault per 4 KiB page when first written, which on a virtual
+    machine made the losses 2–10× slower than their arithmetic.
+    """
+
+    def __init__(self, max_rows, n_columns):
+        self.shape = (max_rows, n_columns)
+        self._arrays = {}
+
+    def __call__(self, name, rows, dtype=np.float64):
+        array = self._arrays.get((name, dtype))
+        if array is None:
+            array = self._arrays[(name, dtype)] = np.empty(self.shape, dtype=dtype)
+        return array[:rows]
 
 
 def _array(work, name, like):
@@ -58,9 +82,6 @@ class BernoulliLogit:
         curvature *= prob
         prob -= Y  # the gradient, in place
         return prob, curvature, curvature
-
-    def inverse_link(self, eta):
-        return expit(eta)
 
     def initial_eta(self, mean):
         """The best constant predictor for targets with (weighted) mean ``mean``."""
@@ -101,10 +122,8 @@ class FamilyLog:
         curvature = dmu * scaled
         return (mu - Y) * scaled, curvature, curvature
 
-    def inverse_link(self, eta):
-        return np.exp(eta)
-
     def initial_eta(self, mean):
+        """The best constant predictor for targets with mean ``mean``."""
         return np.log(mean)
 
 
@@ -196,6 +215,12 @@ class SoftplusSquared:
     def __init__(self, beta=1.0):
         self.beta = beta
 
+    def initial_eta(self, mean):
+        """The best constant predictor for targets with mean ``mean`` (``-inf`` where
+        ``mean ≤ 0``: a softplus output cannot reach it)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(mean > 0, inverse_softplus(mean, self.beta), -np.inf)
+
     def value(self, Y, eta, work=None):
         resid, _ = _softplus_into(eta, self.beta, _array(work, "value", eta),
                                   _array(work, "scratch", eta))
@@ -221,6 +246,3 @@ class SoftplusSquared:
         h_psd += gauss_newton
         resid *= slope  # the gradient, in place
         return resid, h, h_psd
-
-    def inverse_link(self, eta):
-        return softplus(eta, self.beta)

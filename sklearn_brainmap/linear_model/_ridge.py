@@ -8,8 +8,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
 from ..utils import blas_threads_for, constant_columns, warn_constant
-from ._solvers import (center, eigenbasis, project_targets, ridge_coef,
-                       ridge_kfold_errors, ridge_loo_errors)
+from ._ridge_solvers import (center, eigenbasis, project_targets, ridge_coef,
+                             ridge_kfold_errors, ridge_loo_errors)
 
 #: The default candidate penalties: half-decade steps from 1e-2 to 1e7 (19 values).
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 7, 19))

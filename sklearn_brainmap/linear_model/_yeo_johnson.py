@@ -6,6 +6,9 @@
 
     ℓ(λ) = −n/2 · log σ̂²(ψ(x, λ)) + (λ − 1) Σ_i sign(x_i) log(|x_i| + 1),
 
+(with sample weights ``s``: ``n = Σ_i s_i``, ``σ̂²`` the weighted variance and the
+last sum weighted, so that integer weights equal repeated rows)
+
 as in :func:`scipy.stats.yeojohnson_normmax` (the estimator behind scikit-learn's
 ``PowerTransformer``), on the same bounded interval (scipy's bounds that keep the
 transformed data and its variance representable). scikit-learn calls scipy once per
@@ -40,12 +43,12 @@ def _psi(log1p_abs, positive, lambdas):
 
 
 class _Columns:
-    """What every evaluation of the variance reuses: the data split by sign, and two
-    work arrays (fresh temporaries of this size cost page faults on every call, which
-    took half the time of the search)."""
+    """What every evaluation of the variance reuses: the data split by sign, the
+    normalised weights (or None), and two work arrays (fresh temporaries of this size
+    cost page faults on every call, which took half the time of the search)."""
 
-    def __init__(self, log1p_abs, positive):
-        self.log1p_abs, self.positive = log1p_abs, positive
+    def __init__(self, log1p_abs, positive, weights=None):
+        self.log1p_abs, self.positive, self.weights = log1p_abs, positive, weights
         self.pos = positive.astype(log1p_abs.dtype)
         self.neg = 1.0 - self.pos
         self.L_pos = log1p_abs * self.pos
@@ -79,13 +82,19 @@ def _variance(columns, lambdas):
         shifted *= scratch
         np.multiply(c.neg, gap, out=scratch)
         shifted += scratch
-        shifted -= shifted.mean(axis=0)
+        shifted -= _mean(shifted, c.weights)
         np.square(shifted, out=shifted)
-        variance = shifted.mean(axis=0)
+        variance = _mean(shifted, c.weights)
     if exact.any():  # λ = 0 or 2 exactly: a logarithm on one branch
-        variance[exact] = _psi(c.log1p_abs[:, exact], c.positive[:, exact],
-                               lambdas[exact]).var(axis=0)
+        psi = _psi(c.log1p_abs[:, exact], c.positive[:, exact], lambdas[exact])
+        variance[exact] = psi.var(axis=0) if c.weights is None else (
+            c.weights @ (psi - c.weights @ psi) ** 2)
     return variance
+
+
+def _mean(A, weights):
+    """Column means of ``A``, weighted by ``weights`` (normalised to sum 1) when given."""
+    return A.mean(axis=0) if weights is None else weights @ A
 
 
 def yeo_johnson(X, lambdas):
@@ -114,7 +123,7 @@ def _bounds(X):
     return lower, upper
 
 
-def yeo_johnson_lambdas(X, *, xtol=1.48e-8):
+def yeo_johnson_lambdas(X, *, sample_weight=None, xtol=1.48e-8):
     """Maximum-likelihood ``λ`` of the Yeo-Johnson transform for every column of ``X``.
 
     Constant columns get ``λ = 1`` (left unchanged), as in scikit-learn.
@@ -122,6 +131,9 @@ def yeo_johnson_lambdas(X, *, xtol=1.48e-8):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), finite
+    sample_weight : ndarray of shape (n_samples,), optional
+        Non-negative weights of the likelihood; rows of zero weight are ignored
+        (also for the search interval and the constant-column test).
     xtol : float
         Width of the final bracket around each maximiser.
 
@@ -130,13 +142,18 @@ def yeo_johnson_lambdas(X, *, xtol=1.48e-8):
     lambdas : ndarray of shape (n_features,)
     """
     X = np.asarray(X, dtype=np.float64)
-    n = X.shape[0]
+    weights = None
+    if sample_weight is not None:
+        keep = sample_weight > 0
+        X, weights = X[keep], sample_weight[keep]
+    n = X.shape[0] if weights is None else weights.sum()
     constant = np.all(X == X[:1], axis=0)
     log1p_abs = np.log1p(np.abs(X))
     positive = X >= 0
-    jacobian = np.where(positive, log1p_abs, -log1p_abs).sum(axis=0)
+    signed = np.where(positive, log1p_abs, -log1p_abs)
+    jacobian = signed.sum(axis=0) if weights is None else weights @ signed
 
-    columns = _Columns(log1p_abs, positive)
+    columns = _Columns(log1p_abs, positive, None if weights is None else weights / n)
 
     def neg_llf(lambdas):
         variance = _variance(columns, lambdas)

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from sklearn_brainmap.linear_model._glm_solvers import Workspace
 from sklearn_brainmap.linear_model._losses import (BernoulliLogit, PoissonLog,
-                                                   SoftplusSquared, softplus)
+                                                   SoftplusSquared, Workspace, softplus)
 
 ETA = np.concatenate([np.linspace(-800.0, 800.0, 1601), np.linspace(-40.0, 40.0, 801)])
 

@@ -8,10 +8,10 @@ from sklearn import linear_model as sklm
 from sklearn.model_selection import KFold
 
 from sklearn_brainmap import Ridge
-from sklearn_brainmap.linear_model._solvers import (center, eigenbasis,
-                                                    project_targets,
-                                                    ridge_kfold_errors,
-                                                    ridge_loo_errors)
+from sklearn_brainmap.linear_model._ridge_solvers import (center, eigenbasis,
+                                                          project_targets,
+                                                          ridge_kfold_errors,
+                                                          ridge_loo_errors)
 
 
 def loo_errors(X, Y, alphas, fit_intercept=True, lev_intercept=None):
@@ -235,16 +235,16 @@ def test_target_permutation_permutes_everything(seed):
 def test_many_targets_in_blocks_equal_one_block(monkeypatch, factor_bytes):
     # both loop orders of the penalty loop (penalties inside cache-sized blocks of
     # targets when the small factors are small, penalties outside otherwise)
-    import sklearn_brainmap.utils._stats as stats
+    import sklearn_brainmap.utils._blocks as blocks
     X, Y = make_data(30, 50, 40, noise=3.0)
     full = Ridge(alpha=ALPHAS, cv=None).fit(X, Y)
     kfold = Ridge(alpha=ALPHAS, cv=3).fit(X, Y)
-    orig = stats.column_blocks
-    monkeypatch.setattr(stats, "column_blocks",
+    orig = blocks.column_blocks
+    monkeypatch.setattr(blocks, "column_blocks",
                         lambda n, rows, item, budget=0, minimum=1: orig(
                             n, rows, item, budget=rows * item * 7))
-    import sklearn_brainmap.linear_model._solvers as solvers
-    monkeypatch.setattr(solvers, "column_blocks", stats.column_blocks)
+    import sklearn_brainmap.linear_model._ridge_solvers as solvers
+    monkeypatch.setattr(solvers, "column_blocks", blocks.column_blocks)
     monkeypatch.setattr(solvers, "_FACTOR_BYTES", factor_bytes)
     blocked = Ridge(alpha=ALPHAS, cv=None).fit(X, Y)
     blocked_k = Ridge(alpha=ALPHAS, cv=3).fit(X, Y)
