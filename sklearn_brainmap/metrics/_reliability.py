@@ -157,7 +157,10 @@ def split_half_reliability(responses, *, n_splits=10, random_state=None):
     (one more when ``m`` is odd). Simultaneously recorded units with the same
     missing repeats are thus split the same way. Stimuli with fewer than 2 repeats
     are left out for that unit. Splits where ``r`` is undefined are left out of the
-    mean. Vectorised over units (in blocks that keep temporaries near 128 MB).
+    mean. Vectorised over units (in blocks that keep temporaries near 128 MB). Each
+    unit's responses are divided by a power of two near their largest magnitude
+    (exact; the reliability is invariant to the scale of a unit), so that responses at
+    1e-200 or 1e200 give the same reliability as at 1.
 
     References
     ----------
@@ -183,6 +186,9 @@ def split_half_reliability(responses, *, n_splits=10, random_state=None):
     for units in column_blocks(n_units, 6 * n_stimuli * n_repeats, 8):
         block = R[units]
         valid = ~np.isnan(block)
+        # one power of two per unit (exact): sums and squares stay in range
+        e = np.frexp(np.where(valid, np.abs(block), 0.0).max(axis=(1, 2)))[1]
+        block = np.ldexp(block, -e[:, None, None])
         corrected = np.empty((n_splits, block.shape[0]))
         for s in range(n_splits):
             r = _nan_pearson_rows(*_half_means(block, valid, keys[s]))

@@ -5,24 +5,16 @@ Every function takes ``X`` of shape ``(n_stimuli, n_units_x)`` and ``Y`` of shap
 ``*_distance`` lower-is-better.
 """
 
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import validate_params
 
 from ..utils import lapack_threads_for, unit_matching
+from ..utils._transport import _TRANSPORT_PARAMS
 from ._validation import centered_nonconstant, check_response_pair
 
 
 #: Parameters of the soft matching functions, as for :class:`~sklearn_brainmap.SoftMatching`.
-_SOFT_MATCHING_PARAMS = {
-    "X": ["array-like"],
-    "Y": ["array-like"],
-    "method": [StrOptions({"exact", "sinkhorn"})],
-    "reg": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-}
+_SOFT_MATCHING_PARAMS = {"X": ["array-like"], "Y": ["array-like"], **_TRANSPORT_PARAMS}
 
 
 def _linear_kernel_terms(Xc, Yc):

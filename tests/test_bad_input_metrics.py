@@ -1,0 +1,377 @@
+"""No silent wrong answers from metrics, matching, utils, datasets and plotting.
+
+Two parts:
+
+- scale: every scale-invariant measure gives the same value for ``c · X`` (and
+  ``c · Y``) for ``c = 10**k``, ``k`` in ``[-150, 150]`` (hypothesis draws ``k``), and
+  every scale-equivariant one scales with ``c``; data so large that a needed quantity
+  leaves the float range raise a clear error instead;
+- bad input: a matrix of bad inputs × entry points, each with the exact exception type
+  and a key phrase of its message, or the documented warning and the result.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.spatial.distance import pdist
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_brainmap import OneToOne, SoftMatching
+from sklearn_brainmap.metrics import (ceiling_normalized_score, cka_score, compare_rdms,
+                                      pearson_r_score, procrustes_distance,
+                                      procrustes_score, r2_score, rdm, rsa_score,
+                                      soft_matching_distance, soft_matching_score,
+                                      split_half_reliability)
+from sklearn_brainmap.utils import (check_same_stimuli, classical_mds, columnwise_pearson,
+                                    columnwise_r2, constant_columns, transport_plan,
+                                    unit_columns, unit_matching)
+
+# --------------------------------------------------------------------------------------
+# Scale
+# --------------------------------------------------------------------------------------
+
+_rng = np.random.default_rng(0)
+X = _rng.standard_normal((30, 6))
+Y = X @ _rng.standard_normal((6, 5)) + _rng.standard_normal((30, 5))
+Y_HAT = Y + _rng.standard_normal((30, 5))
+REPEATS = _rng.standard_normal((5, 30, 1)) + _rng.standard_normal((5, 30, 6))
+REPEATS[0, :4, -2:] = np.nan
+D_X = rdm(X, metric="euclidean")
+RDM_Y = rdm(Y)
+
+#: name -> f(c): the quantity computed on data multiplied by c, divided back by c where
+#: it is scale-equivariant (c = 1 gives the reference).
+SCALED = {
+    "pearson_r_score(c·y_true)":
+        lambda c: pearson_r_score(c * Y, Y_HAT, multioutput="raw_values"),
+    "pearson_r_score(c·y_pred)":
+        lambda c: pearson_r_score(Y, c * Y_HAT, multioutput="raw_values"),
+    "r2_score(c·y_true, c·y_pred)":
+        lambda c: r2_score(c * Y, c * Y_HAT, multioutput="raw_values"),
+    "r2_score(c·sample_weight)":
+        lambda c: r2_score(c * Y, c * Y_HAT, sample_weight=c * np.arange(1.0, 31.0),
+                           multioutput="raw_values"),
+    "cka_score(c·X)": lambda c: cka_score(c * X, Y),
+    "cka_score(c·Y)": lambda c: cka_score(X, c * Y),
+    "cka_score(c·X, debiased)": lambda c: cka_score(c * X, Y, debiased=True),
+    "procrustes_score(c·X)": lambda c: procrustes_score(c * X, Y),
+    "procrustes_score(c·Y)": lambda c: procrustes_score(X, c * Y),
+    "procrustes_distance(c·X)": lambda c: procrustes_distance(c * X, Y),
+    "soft_matching_score(c·X)": lambda c: soft_matching_score(c * X, Y),
+    "soft_matching_score(c·Y)": lambda c: soft_matching_score(X, c * Y),
+    "soft_matching_score(c·X, sinkhorn)":
+        lambda c: soft_matching_score(c * X, Y, method="sinkhorn"),
+    "soft_matching_distance(c·X)": lambda c: soft_matching_distance(c * X, Y),
+    "rsa_score(c·X)": lambda c: rsa_score(c * X, Y),
+    "rsa_score(c·Y, euclidean, pearson)":
+        lambda c: rsa_score(X, c * Y, rdm_metric="euclidean", compare="pearson"),
+    "rsa_score(c·X, cosine, kendall)":
+        lambda c: rsa_score(c * X, Y, rdm_metric="cosine", compare="kendall"),
+    "rsa_score(c·RDM, precomputed)":
+        lambda c: rsa_score(c * D_X, RDM_Y, rdm_metric="precomputed", compare="pearson"),
+    "compare_rdms(c·RDM)": lambda c: compare_rdms([c * D_X, RDM_Y], compare="pearson"),
+    "rdm(c·X)": lambda c: rdm(c * X),
+    "rdm(c·X, euclidean) / c": lambda c: rdm(c * X, metric="euclidean") / c,
+    "classical_mds(c·D) / c, distances": lambda c: pdist(classical_mds(c * D_X) / c),
+    "split_half_reliability(c·R)":
+        lambda c: split_half_reliability(c * REPEATS, random_state=0),
+    "columnwise_pearson(c·Y)": lambda c: columnwise_pearson(c * Y, Y_HAT),
+    "columnwise_r2(c·Y, c·Ŷ)": lambda c: columnwise_r2(c * Y, c * Y_HAT),
+    "unit_columns(c·Y) columns": lambda c: unit_columns(c * Y)[0],
+    "unit_columns(c·Y) mean, norm / c": lambda c: np.concatenate(unit_columns(c * Y)[1:3]) / c,
+    "OneToOne(c·X) predictions": lambda c: OneToOne().fit(c * X, Y).predict(c * X),
+    "OneToOne(c·y) predictions / c": lambda c: OneToOne().fit(X, c * Y).predict(X) / c,
+    "SoftMatching(c·X) predictions":
+        lambda c: SoftMatching().fit(c * X, Y).predict(c * X),
+    "SoftMatching(c·y) predictions / c":
+        lambda c: SoftMatching().fit(X, c * Y).predict(X) / c,
+}
+
+_REFERENCE = {}
+
+
+@pytest.mark.parametrize("name", list(SCALED))
+@given(k=st.integers(-150, 150))
+def test_scale_invariant_measures_do_not_depend_on_the_scale(name, k):
+    """The same value, to 1e-12 relative (in the max norm), for ``c = 10**k``.
+
+    Why 1e-12 is what float64 honestly allows here: ``c · X`` rounds each entry once
+    (relative error ≤ 2**-53 ≈ 1.1e-16); the functions divide by a power of two
+    internally, which is exact, so they then compute on data perturbed by one rounding
+    per entry. The measures are smooth functions of these well-conditioned data (random
+    Gaussian, 30 stimuli, no near-ties in the exact matching or in the ranks), whose
+    condition numbers and sums over ≤ 900 terms keep the result within a few 1e-15:
+    the largest difference measured over k in [-150, 150] and at ±160, ±200, ±300 was
+    1.8e-15 (the MDS distances), most were below 1e-15, so 1e-12 leaves a margin of
+    ~500 and no more. Every failure this test guards against (0, 1, NaN, inf, a
+    constant prediction, a lost fourth power in CKA) is an O(1) error.
+    """
+    _check_same_at_scale(name, k)
+
+
+@pytest.mark.parametrize("k", [-300, -200, -160, 160, 200, 300])
+@pytest.mark.parametrize("name", list(SCALED))
+def test_scale_invariance_holds_near_the_float_range(name, k):
+    """The same check where squares (not only fourth powers) of unscaled data would
+    overflow or underflow: ``10**±160`` and ``10**±200`` are the reported cases."""
+    _check_same_at_scale(name, k)
+
+
+def _check_same_at_scale(name, k):
+    f = SCALED[name]
+    if name not in _REFERENCE:
+        _REFERENCE[name] = np.asarray(f(1.0), dtype=float)
+    reference = _REFERENCE[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow, underflow or constant-unit warning
+        value = np.asarray(f(10.0**k), dtype=float)
+    assert value.shape == reference.shape
+    assert np.isfinite(value).all()
+    error = np.max(np.abs(value - reference)) / np.max(np.abs(reference))
+    assert error <= 1e-12, f"{name} at c = 1e{k}: relative difference {error:.2e}"
+
+
+def test_reported_extreme_scales():
+    """The adversarial user's cases, at 1e±200 (beyond the hypothesis range)."""
+    assert pearson_r_score(Y * 1e200, Y_HAT * 1e200) == pytest.approx(
+        pearson_r_score(Y, Y_HAT), rel=1e-12)
+    assert procrustes_score(X * 1e-200, Y) == pytest.approx(procrustes_score(X, Y),
+                                                            rel=1e-12)
+    assert procrustes_score(X * 1e-200, Y) < 0.99
+    assert soft_matching_score(X * 1e200, Y) == pytest.approx(soft_matching_score(X, Y),
+                                                              rel=1e-12)
+    prediction = OneToOne().fit(X * 1e160, Y).predict(X * 1e160)
+    assert np.ptp(prediction, axis=0).min() > 0.1          # not a constant
+    np.testing.assert_allclose(prediction, OneToOne().fit(X, Y).predict(X), rtol=1e-12)
+
+
+def test_tiny_varying_columns_are_not_constant():
+    """A relative threshold: a column at 1e-300 that varies is a unit like any other."""
+    tiny = np.column_stack([X[:, 0] * 1e-300, np.full(30, 1e-300), X[:, 1] * 1e-310])
+    assert constant_columns(tiny).tolist() == [False, True, False]
+    U, mean, norm, constant = unit_columns(tiny)
+    assert constant.tolist() == [False, True, False]
+    np.testing.assert_allclose(np.linalg.norm(U[:, [0, 2]], axis=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(U[:, 0], unit_columns(X[:, :1])[0][:, 0], rtol=1e-12)
+    # a varying column beside a constant one far larger: CKA sees only the varying one
+    mixed = np.column_stack([np.full(30, 1e10), X[:, 0] * 1e-200])
+    assert cka_score(mixed, X[:, :1]) == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda big: OneToOne().fit(X * 1e300, Y * 1e-300), "cannot represent the slope"),
+    (lambda big: OneToOne().fit(X, Y / np.abs(Y).max() * big), "cannot represent the slope"),
+    (lambda big: SoftMatching().fit(X / np.abs(X).max() * big, Y), "cannot z-score X"),
+    (lambda big: SoftMatching().fit(X, Y / np.abs(Y).max() * big),
+     "slope or intercept"),
+    (lambda big: rdm(X / np.abs(X).max() * big, metric="euclidean"),
+     "exceed the float64 range"),
+], ids=["OneToOne-ratio", "OneToOne-huge-y", "SoftMatching-huge-X",
+        "SoftMatching-huge-y", "rdm-euclidean"])
+def test_values_beyond_the_float_range_raise(call, message):
+    """Where a needed quantity genuinely leaves the float range, a clear error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow warning either
+        with pytest.raises(ValueError, match=message):
+            call(1.7e308)
+
+
+# --------------------------------------------------------------------------------------
+# Bad input × entry point
+# --------------------------------------------------------------------------------------
+
+A = _rng.standard_normal((12, 4))
+B = _rng.standard_normal((12, 3))
+NAN = np.where(np.arange(12)[:, None] == 3, np.nan, A)
+INF = np.where(np.arange(12)[:, None] == 3, np.inf, A)
+CONSTANT = np.ones((12, 4))
+
+PAIR_MEASURES = {
+    "cka_score": cka_score,
+    "procrustes_score": procrustes_score,
+    "procrustes_distance": procrustes_distance,
+    "soft_matching_score": soft_matching_score,
+    "soft_matching_distance": soft_matching_distance,
+    "rsa_score": rsa_score,
+}
+
+#: (X, Y) -> (exception type, key phrase): the same for every similarity measure
+PAIR_INPUTS = {
+    "rows differ": ((A, B[:-1]), ValueError, "same stimuli"),
+    "NaN": ((NAN, B), ValueError, "NaN"),
+    "inf": ((A, INF[:, :3]), ValueError, "infinity"),
+    "1-D": ((A[:, 0], B), ValueError, "Expected 2D array"),
+    "one stimulus": ((A[:1], B[:1]), ValueError, "minimum of [23] is required"),
+    "strings": ((np.full((12, 4), "a"), B), ValueError, "could not convert|dtype"),
+}
+
+
+@pytest.mark.parametrize("bad", list(PAIR_INPUTS))
+@pytest.mark.parametrize("measure", list(PAIR_MEASURES))
+def test_similarity_measures_refuse_bad_matrices(measure, bad):
+    (X_bad, Y_bad), error, message = PAIR_INPUTS[bad]
+    with pytest.raises(error, match=message):
+        PAIR_MEASURES[measure](X_bad, Y_bad)
+
+
+@pytest.mark.parametrize("measure, message", [
+    ("cka_score", "CKA is undefined when every unit of X is constant"),
+    ("procrustes_score", "undefined when every unit of X is constant"),
+    ("procrustes_distance", "undefined when every unit of X is constant"),
+    ("soft_matching_score", "undefined when every unit of X or of Y is constant"),
+    ("soft_matching_distance", "undefined when every unit of X or of Y is constant"),
+    ("rsa_score", "constant across units"),
+])
+def test_similarity_measures_refuse_all_constant_units(measure, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # soft matching first counts the constant units
+        with pytest.raises(ValueError, match=message):
+            PAIR_MEASURES[measure](CONSTANT, B)
+
+
+SOFT = {
+    "soft_matching_score": lambda **kw: soft_matching_score(A, B, **kw),
+    "soft_matching_distance": lambda **kw: soft_matching_distance(A, B, **kw),
+    "SoftMatching.fit": lambda **kw: SoftMatching(**kw).fit(A, B),
+    "transport_plan": lambda **kw: transport_plan(1.0 - A.T @ B / 12, **kw),
+    "unit_matching": lambda **kw: unit_matching(A, B, **kw),
+}
+
+#: transport parameters -> (exception type, key phrase)
+SOFT_PARAMS = {
+    "reg=-1": ({"method": "sinkhorn", "reg": -1}, InvalidParameterError,
+               "'reg' parameter .* range \\[0.0, inf\\)"),
+    "reg=0": ({"method": "sinkhorn", "reg": 0}, ValueError,
+              "reg must be positive for method='sinkhorn'.*use method='exact' for the "
+              "unregularised problem"),
+    "reg=0.0": ({"method": "sinkhorn", "reg": 0.0}, ValueError,
+                "reg must be positive for method='sinkhorn'"),
+    "reg=nan": ({"method": "sinkhorn", "reg": np.nan}, InvalidParameterError, "'reg'"),
+    "max_iter=0": ({"method": "sinkhorn", "max_iter": 0}, InvalidParameterError,
+                   "'max_iter' parameter .* range \\[1, inf\\)"),
+    "max_iter=1.5": ({"method": "sinkhorn", "max_iter": 1.5}, InvalidParameterError,
+                     "'max_iter'"),
+    "tol=-1": ({"method": "sinkhorn", "tol": -1}, InvalidParameterError, "'tol'"),
+    "method=emd": ({"method": "emd"}, InvalidParameterError,
+                   "'method' parameter .* among"),
+    "method=Exact": ({"method": "Exact"}, InvalidParameterError, "'method'"),
+    "method=None": ({"method": None}, InvalidParameterError, "'method'"),
+}
+
+
+@pytest.mark.parametrize("bad", list(SOFT_PARAMS))
+@pytest.mark.parametrize("entry", list(SOFT))
+def test_transport_parameters_are_refused(entry, bad):
+    params, error, message = SOFT_PARAMS[bad]
+    with pytest.raises(error, match=message):
+        SOFT[entry](**params)
+
+
+@pytest.mark.parametrize("entry", list(SOFT))
+def test_reg_zero_is_accepted_by_the_exact_solver(entry):
+    """reg is a Sinkhorn parameter: the exact solver ignores it, 0 included."""
+    result = SOFT[entry](method="exact", reg=0)
+    expected = SOFT[entry](method="exact")
+    if entry in ("soft_matching_score", "soft_matching_distance"):
+        assert result == expected
+    elif entry == "SoftMatching.fit":
+        np.testing.assert_array_equal(result.transport_plan_, expected.transport_plan_)
+    else:
+        plan = (result[0] if entry == "transport_plan" else result.plan)
+        other = (expected[0] if entry == "transport_plan" else expected.plan)
+        assert plan.shape == (4, 3)
+        np.testing.assert_array_equal(_dense(plan), _dense(other))
+
+
+def _dense(plan):
+    return plan.toarray() if hasattr(plan, "toarray") else np.asarray(plan)
+
+
+def test_one_sinkhorn_iteration_is_allowed_and_warns():
+    """max_iter=1 is the smallest valid value: a plan, and a convergence warning."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        score = soft_matching_score(A, B, method="sinkhorn", max_iter=1, tol=1e-12)
+    assert -1 <= score <= 1
+
+
+REGRESSION = {"pearson_r_score": pearson_r_score, "r2_score": r2_score}
+REGRESSION_INPUTS = {
+    "targets differ": ((Y, Y_HAT[:, :3]), ValueError, "different numbers of targets"),
+    "samples differ": ((Y, Y_HAT[:-1]), ValueError, "inconsistent numbers of samples"),
+    "NaN": ((np.where(Y > 2, np.nan, Y), Y_HAT), ValueError, "y_true contains NaN"),
+    "inf in y_pred": ((Y, np.where(Y > 2, np.inf, Y)), ValueError,
+                      "y_pred contains infinity"),
+    "one sample": ((Y[:1], Y_HAT[:1]), ValueError, "minimum of 2 is required"),
+    "multioutput": ((Y, Y_HAT, "mean"), InvalidParameterError, "'multioutput'"),
+}
+
+
+@pytest.mark.parametrize("bad", list(REGRESSION_INPUTS))
+@pytest.mark.parametrize("score", list(REGRESSION))
+def test_regression_scores_refuse_bad_input(score, bad):
+    args, error, message = REGRESSION_INPUTS[bad]
+    kwargs = {"multioutput": args[2]} if len(args) == 3 else {}
+    with pytest.raises(error, match=message):
+        REGRESSION[score](*args[:2], **kwargs)
+
+
+UTILS = {
+    "columnwise_r2: shapes differ": (lambda: columnwise_r2(Y, Y_HAT[:, :2]), ValueError,
+                                     "Y_true and Y_pred must have the same shape"),
+    "columnwise_r2: sample_weight": (lambda: columnwise_r2(Y, Y_HAT, np.ones(5)),
+                                     ValueError, "sample_weight must have shape \\(30,\\)"),
+    "columnwise_pearson: shapes differ": (lambda: columnwise_pearson(Y, Y_HAT[:-1]),
+                                          ValueError, "the same shape"),
+    "classical_mds: not square": (lambda: classical_mds(D_X[:4]), ValueError,
+                                  "D must be a square dissimilarity matrix"),
+    "classical_mds: NaN": (lambda: classical_mds(np.where(D_X > 3, np.nan, D_X)),
+                           ValueError, "Input D contains NaN"),
+    "classical_mds: asymmetric": (lambda: classical_mds(D_X + np.triu(D_X)),
+                                  ValueError, "D must be symmetric"),
+    "classical_mds: a similarity matrix": (lambda: classical_mds(1 - D_X / D_X.max()),
+                                           ValueError, "zero diagonal.*pass 1 - S"),
+    "classical_mds: negative": (lambda: classical_mds(-D_X), ValueError,
+                                "must be non-negative"),
+    "classical_mds: n_components=0": (lambda: classical_mds(D_X, 0),
+                                      InvalidParameterError, "'n_components'"),
+    "check_same_stimuli: lists": (lambda: check_same_stimuli([[1.0], [2.0]], [[1.0]]),
+                                  ValueError, "X has 2 rows, Y has 1"),
+    "check_same_stimuli: a scalar": (lambda: check_same_stimuli(np.float64(1.0), [[1.0]]),
+                                     InvalidParameterError, "'X' parameter .* array-like"),
+    "transport_plan: NaN cost": (lambda: transport_plan([[0.0, np.nan], [1.0, 0.0]]),
+                                 ValueError, "Input C contains NaN"),
+    "transport_plan: 1-D cost": (lambda: transport_plan([0.0, 1.0]), ValueError,
+                                 "Expected 2D array"),
+}
+
+
+@pytest.mark.parametrize("case", list(UTILS))
+def test_utils_refuse_bad_input(case):
+    call, error, message = UTILS[case]
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_utils_accept_array_likes():
+    """What the docstrings say: array-likes (lists) work and give the array results."""
+    np.testing.assert_array_equal(columnwise_r2(Y.tolist(), Y_HAT.tolist()),
+                                  columnwise_r2(Y, Y_HAT))
+    np.testing.assert_array_equal(columnwise_pearson(Y.tolist(), Y_HAT.tolist()),
+                                  columnwise_pearson(Y, Y_HAT))
+    np.testing.assert_array_equal(classical_mds(D_X.tolist()), classical_mds(D_X))
+    check_same_stimuli(A.tolist(), B.tolist())
+    plan, n_iter = transport_plan([[0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(_dense(plan), [[0.5, 0.0], [0.0, 0.5]])
+    # 1-D inputs of columnwise_r2 are one column: the same as scikit-learn's R²
+    from sklearn.metrics import r2_score as sklearn_r2
+
+    assert columnwise_r2(Y[:, 0], Y_HAT[:, 0])[0] == pytest.approx(
+        sklearn_r2(Y[:, 0], Y_HAT[:, 0]), rel=1e-12)
+    # classical MDS reproduces the Euclidean distances it was given
+    np.testing.assert_allclose(pdist(classical_mds(D_X, n_components=6)),
+                               pdist(X), rtol=1e-9)
