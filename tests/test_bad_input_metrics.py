@@ -375,3 +375,65 @@ def test_utils_accept_array_likes():
     # classical MDS reproduces the Euclidean distances it was given
     np.testing.assert_allclose(pdist(classical_mds(D_X, n_components=6)),
                                pdist(X), rtol=1e-9)
+
+
+RELIABILITY = {
+    "2-D": (lambda: split_half_reliability(REPEATS[:, :, 0]), ValueError,
+            "shape \\(n_units, n_stimuli, n_repeats\\)"),
+    "inf": (lambda: split_half_reliability(np.where(REPEATS > 2, np.inf, REPEATS)),
+            ValueError, "infinite values; use NaN for missing repeats"),
+    "2 stimuli": (lambda: split_half_reliability(REPEATS[:, :2]), ValueError,
+                  "at least 3 stimuli and 2 repeats"),
+    "1 repeat": (lambda: split_half_reliability(REPEATS[:, :, :1]), ValueError,
+                 "at least 3 stimuli and 2 repeats"),
+    "strings": (lambda: split_half_reliability(np.full((2, 4, 3), "a")), ValueError,
+                "must be numeric"),
+    "n_splits=0": (lambda: split_half_reliability(REPEATS, n_splits=0),
+                   InvalidParameterError, "'n_splits'"),
+    "ceiling (4, 1) for r (4,)": (
+        lambda: ceiling_normalized_score(np.full(4, 0.5), np.full((4, 1), 0.5)),
+        ValueError, "ceiling must have the shape of r.*\\(4,\\).*\\(4, 1\\)"),
+    "ceiling (3,) for r (4,)": (
+        lambda: ceiling_normalized_score(np.full(4, 0.5), np.full(3, 0.5)),
+        ValueError, "ceiling must have the shape of r"),
+    "ceiling (4,) for one r": (lambda: ceiling_normalized_score(0.5, np.full(4, 0.5)),
+                               ValueError, "ceiling must have the shape of r"),
+}
+
+
+@pytest.mark.parametrize("case", list(RELIABILITY))
+def test_noise_ceilings_refuse_bad_input(case):
+    call, error, message = RELIABILITY[case]
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("swap", ["stimuli <-> repeats", "a few stimuli, many repeats"])
+def test_more_repeats_than_stimuli_warn_and_compute_as_asked(swap):
+    """The documented UserWarning; the reliability is still computed across the second
+    axis, one value per unit (the first axis)."""
+    R = REPEATS.transpose(0, 2, 1) if swap == "stimuli <-> repeats" else \
+        _rng.standard_normal((3, 4, 10))
+    with pytest.warns(UserWarning, match="more repeats than stimuli.*axes swapped"):
+        swapped = split_half_reliability(R, random_state=0)
+    assert swapped.shape == (R.shape[0],)
+    # the plausible layout does not warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        split_half_reliability(REPEATS, random_state=0)
+
+
+def test_the_swap_warning_points_at_the_caller():
+    with pytest.warns(UserWarning, match="more repeats than stimuli") as record:
+        split_half_reliability(REPEATS.transpose(0, 2, 1), random_state=0)
+    assert record[0].filename == __file__
+
+
+def test_ceiling_normalized_score_accepts_equal_shapes_and_one_ceiling():
+    r = np.array([0.6, 0.3, 0.5, 0.1])
+    ceiling = np.array([0.72, 0.9, np.nan, 0.5])
+    np.testing.assert_allclose(ceiling_normalized_score(r, ceiling),
+                               [0.36 / 0.72, 0.09 / 0.9, np.nan, 0.01 / 0.5], rtol=1e-15)
+    np.testing.assert_allclose(ceiling_normalized_score(r, 0.5), r**2 / 0.5, rtol=1e-15)
+    column = ceiling_normalized_score(r[:, None], ceiling[:, None])
+    assert column.shape == (4, 1)
