@@ -437,3 +437,251 @@ def test_ceiling_normalized_score_accepts_equal_shapes_and_one_ceiling():
     np.testing.assert_allclose(ceiling_normalized_score(r, 0.5), r**2 / 0.5, rtol=1e-15)
     column = ceiling_normalized_score(r[:, None], ceiling[:, None])
     assert column.shape == (4, 1)
+
+
+# --------------------------------------------------------------------------------------
+# Data files
+# --------------------------------------------------------------------------------------
+
+import pickle  # noqa: E402
+import shutil  # noqa: E402
+import zipfile  # noqa: E402
+
+from sklearn_brainmap.datasets import (load_coggan2024_fmri,  # noqa: E402
+                                       load_conwell2021_allen_rdms, load_cowley2023_v4,
+                                       load_henaff2021_v1)
+
+DAMAGED = "cannot be read: .*corrupt or truncated.*re-download or re-copy it"
+
+
+def _henaff_part(n_units=3, n_stimuli=5, n_repeats=4):
+    rng = np.random.default_rng(1)
+    return dict(spike_counts=rng.poisson(3.0, (n_units, n_stimuli, n_repeats)).astype(
+                    np.float32),
+                category=np.array(["natural"] * n_stimuli), scale=np.array(["1x"] * n_stimuli),
+                movie=np.array([f"m{k}" for k in range(n_stimuli)]),
+                frame=np.arange(n_stimuli), cluster_group=np.arange(n_units),
+                monkey=np.array("ay2"), penetration=np.array("u001"),
+                count_window_s=np.array(0.2))
+
+
+def _write_henaff(home, **replace):
+    folder = home / "henaff2021_v1"
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(folder / "ay2_u001.npz", **{**_henaff_part(), **replace})
+    return folder / "ay2_u001.npz"
+
+
+def _write_cowley(home, responses=None):
+    folder = home / "cowley2023_v4" / "responses_repeat_averaged"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "responses_210325.npy"
+    np.save(path, np.arange(12.0).reshape(3, 4) if responses is None else responses)
+    return path
+
+
+CONWELL_AREAS, CONWELL_LAYERS = ["VISp", "VISl"], ["layer23", "layer4"]
+CONWELL_CSV = ("area,layer,mean,sem\nVISp,layer23,0.9,0.01\nVISp,layer4,0.8,0.02\n"
+               "VISl,layer23,0.7,0.03\n")
+
+
+def _write_conwell(home, csv_text=CONWELL_CSV):
+    folder = home / "conwell2021_allen_rdms"
+    folder.mkdir(parents=True, exist_ok=True)
+    rsm = np.random.default_rng(2).uniform(size=(2, 2, 5, 5))
+    rsm[1, 1] = np.nan                       # VISl / layer4 not recorded
+    np.savez(folder / "rsm.npz", rsm=rsm, area=np.array(CONWELL_AREAS),
+             layer=np.array(CONWELL_LAYERS))
+    (folder / "noise_ceiling.csv").write_text(csv_text)
+    return folder
+
+
+def _write_coggan(home):
+    folder = home / "coggan2024_fmri"
+    (folder / "stimuli").mkdir(parents=True, exist_ok=True)
+    names = ["bear_complete.png", "bear_lower.png", "bear_upper.png"]
+    for name in names:
+        (folder / "stimuli" / name).write_bytes(b"not a png")
+    np.savez(folder / "rsm.npz", rsm=np.zeros((2, 2, 3, 3)), area=np.array(["V1", "V2"]),
+             subject=np.array(["sub-0", "sub-1"]))
+    return folder
+
+
+def test_synthetic_layouts_load(tmp_path):
+    """The synthetic files below are valid: the errors come from the damage alone."""
+    _write_henaff(tmp_path)
+    assert load_henaff2021_v1(tmp_path).spike_counts.shape == (3, 5, 4)
+    _write_cowley(tmp_path)
+    assert load_cowley2023_v4("210325", tmp_path).responses.shape == (4, 3)
+    _write_conwell(tmp_path)
+    data = load_conwell2021_allen_rdms(tmp_path)
+    np.testing.assert_array_equal(data.noise_ceiling, [[0.9, 0.8], [0.7, np.nan]])
+    _write_coggan(tmp_path)
+    assert load_coggan2024_fmri(tmp_path).rsm.shape == (2, 2, 3, 3)
+
+
+def _truncate(path, keep):
+    data = path.read_bytes()
+    path.write_bytes(data[:keep if keep >= 0 else len(data) + keep])
+
+
+#: damage to a file -> what the message says about it
+DAMAGE = {
+    "empty": (lambda p: p.write_bytes(b""), "it is empty"),
+    "random bytes": (lambda p: p.write_bytes(np.random.default_rng(3).bytes(600)),
+                     "does not start like a"),
+    "a pickle": (lambda p: p.write_bytes(pickle.dumps({"spike_counts": [1, 2]})),
+                 "does not start like a"),
+    "truncated to 40 bytes": (lambda p: _truncate(p, 40), DAMAGED),
+    "truncated by 10 bytes": (lambda p: _truncate(p, -10), DAMAGED),
+    "one byte flipped mid-file": (lambda p: _flip(p, p.stat().st_size // 2), "Bad CRC-32"),
+}
+
+
+def _flip(path, at):
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+LOADERS = {
+    "henaff .npz": (_write_henaff, lambda home: load_henaff2021_v1(home)),
+    "cowley .npy": (_write_cowley, lambda home: load_cowley2023_v4("210325", home)),
+    "conwell rsm.npz": (lambda home: _write_conwell(home) / "rsm.npz",
+                        lambda home: load_conwell2021_allen_rdms(home)),
+    "coggan rsm.npz": (lambda home: _write_coggan(home) / "rsm.npz",
+                       lambda home: load_coggan2024_fmri(home)),
+}
+
+
+@pytest.mark.parametrize("loader, damage", [
+    (loader, damage) for loader in LOADERS for damage in DAMAGE
+    # a flipped byte in .npy data is another number: .npy has no checksum to catch it
+    if not (loader == "cowley .npy" and damage == "one byte flipped mid-file")])
+def test_damaged_files_raise_an_error_that_names_them(tmp_path, loader, damage):
+    write, load = LOADERS[loader]
+    path = write(tmp_path)
+    spoil, phrase = DAMAGE[damage]
+    spoil(path)
+    with pytest.raises(OSError, match=phrase) as error:
+        load(tmp_path)
+    message = str(error.value)
+    assert str(path) in message
+    assert "corrupt or truncated" in message and "re-download or re-copy it" in message
+    assert "pickled" not in message
+
+
+def test_an_npz_without_an_expected_array_names_it(tmp_path):
+    part = _henaff_part()
+    del part["movie"]
+    folder = tmp_path / "henaff2021_v1"
+    folder.mkdir()
+    np.savez(folder / "ay2_u001.npz", **part)
+    with pytest.raises(OSError, match=f"{folder / 'ay2_u001.npz'}.*lacks the array"
+                                      "\\(s\\) movie"):
+        load_henaff2021_v1(tmp_path)
+
+
+def test_object_arrays_are_never_unpickled(tmp_path):
+    """A .npy holding a pickled object array is refused (allow_pickle=False), and the
+    pickle is not run: its payload would create a file."""
+    marker = tmp_path / "unpickled"
+    payload = np.empty(1, dtype=object)
+    payload[0] = _Trap(str(marker))
+    path = _write_cowley(tmp_path)
+    np.save(path, payload, allow_pickle=True)
+    with pytest.raises(OSError, match="Object arrays cannot be loaded"):
+        load_cowley2023_v4("210325", tmp_path)
+    assert not marker.exists()
+
+
+class _Trap:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_damaged_raw_trials_and_image_archives_are_named(tmp_path):
+    _write_cowley(tmp_path)
+    raw = tmp_path / "cowley2023_v4" / "responses_raw" / "responses_210325.npy"
+    raw.parent.mkdir()
+    np.save(raw, np.zeros((4, 3, 2)))
+    _truncate(raw, -8)
+    with pytest.raises(OSError, match=f"{raw}.*Failed to read all data"):
+        load_cowley2023_v4("210325", tmp_path)
+    raw.unlink()
+    archive = tmp_path / "cowley2023_v4" / "images" / "images_210325.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for k in range(3):
+            zf.writestr(f"{k}.jpg", b"x" * 300)
+    _truncate(archive, 200)
+    with pytest.raises(OSError, match=f"{archive} cannot be read: BadZipFile"):
+        load_cowley2023_v4("210325", tmp_path, images=True)
+
+
+def test_undecodable_images_are_named(tmp_path):
+    pytest.importorskip("PIL")
+    _write_cowley(tmp_path)
+    archive = tmp_path / "cowley2023_v4" / "images" / "images_210325.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for k in range(3):
+            zf.writestr(f"{k}.jpg", b"not a jpeg")
+    with pytest.raises(OSError, match=f"{archive}: 0.jpg cannot be read"):
+        load_cowley2023_v4("210325", tmp_path, images=True)
+    _write_coggan(tmp_path)
+    with pytest.raises(OSError, match="stimuli: bear_complete.png cannot be read"):
+        load_coggan2024_fmri(tmp_path, images=True)
+
+
+#: noise_ceiling.csv content -> key phrase (the error names the file)
+BAD_CSV = {
+    "empty": ("", "it is empty"),
+    "header only": ("area,layer,mean,sem\n", "no noise ceiling for 3 recorded"),
+    "truncated": (CONWELL_CSV[:60], "no noise ceiling for|not numbers|unknown layer"),
+    "a row missing": (CONWELL_CSV.rsplit("VISl", 1)[0], "no noise ceiling for 1 .*VISl / "
+                                                        "layer23"),
+    "unknown area": (CONWELL_CSV.replace("VISl", "VISx"), "unknown area 'VISx'"),
+    "unknown layer": (CONWELL_CSV.replace("layer4", "L4"), "unknown layer 'L4'"),
+    "column renamed": (CONWELL_CSV.replace("mean", "avg"), "lacks the column\\(s\\) mean"),
+    "not a number": (CONWELL_CSV.replace("0.8", "high"), "mean='high'.*not numbers"),
+    "repeated row": (CONWELL_CSV + "VISp,layer4,0.5,0.1\n", "repeats VISp / layer4"),
+    "binary": (None, "UnicodeDecodeError"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CSV))
+def test_bad_noise_ceiling_csv_names_the_file(tmp_path, case):
+    text, phrase = BAD_CSV[case]
+    folder = _write_conwell(tmp_path)
+    if text is None:
+        (folder / "noise_ceiling.csv").write_bytes(b"\xff\xfe\x00garbage\x80\x81")
+    else:
+        (folder / "noise_ceiling.csv").write_text(text)
+    with pytest.raises(OSError, match=phrase) as error:
+        load_conwell2021_allen_rdms(tmp_path)
+    assert str(folder / "noise_ceiling.csv") in str(error.value)
+
+
+@pytest.mark.parametrize("relative", ["henaff2021_v1/ay2_u007.npz",
+                                      "conwell2021_allen_rdms/rsm.npz",
+                                      "cowley2023_v4/responses_repeat_averaged/"
+                                      "responses_210325.npy"])
+def test_a_truncated_copy_of_a_real_file_is_named(shared_data, tmp_path, relative):
+    source = shared_data / relative
+    folder = tmp_path / relative.split("/")[0]
+    shutil.copytree(shared_data / relative.split("/")[0], folder,
+                    ignore=shutil.ignore_patterns("images", "stimuli"))
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)   # the shared copy is read-only
+    copy = tmp_path / relative
+    copy.write_bytes(source.read_bytes()[:source.stat().st_size // 2])
+    loader = {"henaff2021_v1": load_henaff2021_v1,
+              "conwell2021_allen_rdms": load_conwell2021_allen_rdms,
+              "cowley2023_v4": lambda home: load_cowley2023_v4("210325", home)}[
+        relative.split("/")[0]]
+    with pytest.raises(OSError, match=DAMAGED) as error:
+        loader(tmp_path)
+    assert str(copy) in str(error.value)
