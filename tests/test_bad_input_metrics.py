@@ -685,3 +685,109 @@ def test_a_truncated_copy_of_a_real_file_is_named(shared_data, tmp_path, relativ
     with pytest.raises(OSError, match=DAMAGED) as error:
         loader(tmp_path)
     assert str(copy) in str(error.value)
+
+
+# --------------------------------------------------------------------------------------
+# Plotting
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plotting():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_brainmap import plotting
+    yield plotting
+    plt.close("all")
+
+
+S4 = np.array([[1.0, 0.8, 0.1, 0.2], [0.8, 1.0, 0.2, 0.1],
+               [0.1, 0.2, 1.0, 0.7], [0.2, 0.1, 0.7, 1.0]])
+AREAS4 = ["V1", "V1", "V4", "V4"]
+Y10 = np.arange(20.0).reshape(10, 2) + np.sin(np.arange(20.0)).reshape(10, 2)
+
+#: Display call -> (key phrase of the ValueError)
+DISPLAYS = {
+    "SimilarityMatrix: fewer areas than rows":
+        (lambda p: p.SimilarityMatrixDisplay(S4, AREAS4[:3]),
+         "areas must give one label per row of similarity \\(4\\); got shape \\(3,\\)"),
+    "SimilarityMatrix: more areas than rows":
+        (lambda p: p.SimilarityMatrixDisplay(S4[:3, :3], AREAS4),
+         "one label per row of similarity \\(3\\)"),
+    "SimilarityMatrix: not square":
+        (lambda p: p.SimilarityMatrixDisplay(S4[:3], AREAS4[:3]),
+         "similarity must be a square .* got shape \\(3, 4\\)"),
+    "SimilarityMatrix: 3-D":
+        (lambda p: p.SimilarityMatrixDisplay(S4[None], AREAS4), "must be a square"),
+    "SimilarityMatrix: subjects":
+        (lambda p: p.SimilarityMatrixDisplay(S4, AREAS4, subjects=[0, 1]),
+         "subjects must give one label per row"),
+    "SimilarityMatrix: areas 2-D":
+        (lambda p: p.SimilarityMatrixDisplay(S4, [AREAS4]), "got shape \\(1, 4\\)"),
+    "Silhouette: areas":
+        (lambda p: p.SilhouetteDisplay([0.1, 0.2, 0.3], AREAS4),
+         "areas must give one label per silhouette \\(3\\)"),
+    "Silhouette: 2-D": (lambda p: p.SilhouetteDisplay(S4, AREAS4),
+                        "one value per profile"),
+    "MDS: non-square D": (lambda p: p.MDSDisplay.from_dissimilarity(1 - S4[:3], AREAS4),
+                          "D must be a square"),
+    "MDS: NaN in D": (lambda p: p.MDSDisplay.from_dissimilarity(
+        np.where(S4 < 0.15, np.nan, 1 - S4), AREAS4), "Input D contains NaN"),
+    "MDS: a similarity matrix": (lambda p: p.MDSDisplay.from_dissimilarity(S4, AREAS4),
+                                 "zero diagonal.*pass 1 - S"),
+    "MDS: asymmetric D": (lambda p: p.MDSDisplay.from_dissimilarity(
+        np.triu(1 - S4), AREAS4), "D must be symmetric"),
+    "MDS: areas": (lambda p: p.MDSDisplay.from_dissimilarity(1 - S4, AREAS4[:2]),
+                   "areas must give one label per row of D \\(4\\)"),
+    "MDS: subjects": (lambda p: p.MDSDisplay.from_dissimilarity(1 - S4, AREAS4, [0]),
+                      "subjects must give one label per point"),
+    "MDS: embedding of 3 columns": (lambda p: p.MDSDisplay(np.zeros((4, 3)), AREAS4),
+                                    "embedding must have shape \\(n_profiles, 2\\)"),
+    "Prediction: shapes differ": (lambda p: p.PredictionDisplay.from_predictions(
+        Y10, Y10[:, :1]), "y_true and y_pred must have the same shape"),
+    "Prediction: rows differ": (lambda p: p.PredictionDisplay.from_predictions(
+        Y10, Y10[:-1]), "the same shape"),
+    "Prediction: 3-D": (lambda p: p.PredictionDisplay.from_predictions(
+        Y10[None], Y10[None]), "the same shape"),
+    "Prediction: unit out of range": (lambda p: p.PredictionDisplay.from_predictions(
+        Y10, Y10 + 1, units=[0, 2]), "units must be column indices in \\[0, 2\\)"),
+    "Prediction: negative unit": (lambda p: p.PredictionDisplay.from_predictions(
+        Y10, Y10 + 1, units=[-1]), "units must be column indices"),
+    "Prediction: fractional unit": (lambda p: p.PredictionDisplay.from_predictions(
+        Y10, Y10 + 1, units=[0.5]), "units must be column indices"),
+    "Prediction: no unit": (lambda p: p.PredictionDisplay.from_predictions(
+        Y10, Y10 + 1, units=[]), "units must be column indices"),
+    "SubsamplingCurve: scores transposed": (lambda p: p.SubsamplingCurveDisplay(
+        [5, 10, 50, 100], np.ones((2, 4))), "scores must have one row per size.*\\(2, 4\\)"),
+    "SubsamplingCurve: fewer scores": (lambda p: p.SubsamplingCurveDisplay(
+        [5, 10, 50, 100], np.ones(3)), "one row per size"),
+    "SubsamplingCurve: zero size": (lambda p: p.SubsamplingCurveDisplay(
+        [0, 10, 50], np.ones(3)), "sizes must be a one-dimensional array of positive"),
+    "SubsamplingCurve: 2-D sizes": (lambda p: p.SubsamplingCurveDisplay(
+        [[5, 10]], np.ones(2)), "sizes must be a one-dimensional"),
+}
+
+
+@pytest.mark.parametrize("case", list(DISPLAYS))
+def test_displays_refuse_bad_input(plotting, case):
+    call, message = DISPLAYS[case]
+    with pytest.raises(ValueError, match=message):
+        call(plotting)
+
+
+def test_displays_draw_what_they_were_given(plotting):
+    """The checks let good input through, and the figures show all of it."""
+    display = plotting.SimilarityMatrixDisplay(S4, AREAS4, subjects=[0, 1, 0, 1]).plot()
+    assert display.image_.get_array().shape == (4, 4)
+    assert len(display.ax_.get_yticklabels()) == 4
+    display = plotting.MDSDisplay.from_dissimilarity((1 - S4).tolist(), AREAS4)
+    np.testing.assert_allclose(pdist(display.embedding), pdist(classical_mds(1 - S4)),
+                               rtol=1e-12)
+    display = plotting.PredictionDisplay.from_predictions(Y10[:, 0], Y10[:, 0] + 1)
+    assert display.units == [0]
+    display = plotting.PredictionDisplay.from_predictions(Y10, Y10 + 1, units=[1])
+    assert display.units == [1]
+    display = plotting.SubsamplingCurveDisplay([5, 10, 50], [0.1, 0.2, 0.3]).plot()
+    np.testing.assert_array_equal(display.scores, [[0.1], [0.2], [0.3]])
