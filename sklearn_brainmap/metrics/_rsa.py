@@ -126,7 +126,9 @@ def rdm(X, *, metric="correlation", condensed=False):
     ValueError
         For NaN or infinite values, fewer than 2 stimuli, or (``"correlation"``) a
         stimulus pattern that is constant across units / (``"cosine"``) an all-zero
-        pattern, whose distances are undefined; the error names them.
+        pattern, whose distances are undefined; the error names them. Also
+        (``"euclidean"``) when the distances exceed the float64 range (data near
+        1e308).
 
     Notes
     -----
@@ -134,7 +136,9 @@ def rdm(X, *, metric="correlation", condensed=False):
     for ``"correlation"``, normalised for ``"cosine"``, column-centred for
     ``"euclidean"`` with ``‖a − b‖² = ‖a‖² + ‖b‖² − 2 a·b``), so they agree with
     :func:`scipy.spatial.distance.pdist` to rounding; tiny negative values from
-    rounding are set to 0.
+    rounding are set to 0. ``X`` (each row, for ``"correlation"`` and ``"cosine"``) is
+    first divided by a power of two near its largest magnitude, which is exact: data at
+    1e-200 or 1e200 give the same distances (scaled) as data at 1.
 
     References
     ----------

@@ -3,6 +3,11 @@
 Every function takes ``X`` of shape ``(n_stimuli, n_units_x)`` and ``Y`` of shape
 ``(n_stimuli, n_units_y)``; widths may differ. ``*_score`` is higher-is-better,
 ``*_distance`` lower-is-better.
+
+Every measure here is invariant to the scale of either input, and is computed on inputs
+divided by a power of two near their largest magnitude (exact in floating point): the
+same value for data at 1e-300, 1 or 1e300, without overflow or underflow of the squares
+and fourth powers.
 """
 
 import numpy as np
