@@ -290,6 +290,17 @@ def _dense(plan):
     return plan.toarray() if hasattr(plan, "toarray") else np.asarray(plan)
 
 
+@pytest.mark.parametrize("entry", list(SOFT))
+def test_a_reg_too_small_for_the_solver_is_not_blamed_on_constant_units(entry):
+    """reg=1e-320 is positive, but ε = reg × cost range underflows and the solver's plan
+    is NaN: a clear error, not "every unit is constant"."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # POT's own, inside the solver
+        with pytest.raises(ValueError, match="Sinkhorn failed: its plan is not finite.*"
+                                             "increase reg or use method='exact'"):
+            SOFT[entry](method="sinkhorn", reg=1e-320)
+
+
 def test_one_sinkhorn_iteration_is_allowed_and_warns():
     """max_iter=1 is the smallest valid value: a plan, and a convergence warning."""
     from sklearn.exceptions import ConvergenceWarning

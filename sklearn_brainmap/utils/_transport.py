@@ -126,6 +126,13 @@ def sinkhorn_plan(C, reg, *, max_iter=1000, tol=1e-6):
         Rows sum to ``1/N_x`` exactly; columns to ``1/N_y`` within ``tol``.
     n_iter : int
         Number of iterations run.
+
+    Raises
+    ------
+    ValueError
+        When the solver's plan is not finite (``reg`` so small, e.g. 1e-320, that
+        ``C / ε`` overflows); a plan that has not converged within ``max_iter`` gives a
+        :class:`~sklearn.exceptions.ConvergenceWarning` instead.
     """
     import ot
 
@@ -141,6 +148,12 @@ def sinkhorn_plan(C, reg, *, max_iter=1000, tol=1e-6):
         P, log = ot.sinkhorn(a, b, C - C.min(), reg * span, method=method,
                              numItermax=max_iter, stopThr=tol / np.sqrt(n_y), log=True,
                              warn=False)
+    if not np.isfinite(P).all():
+        # not a slow convergence but a failure (ε so small that C/ε overflows): a plan
+        # of NaN would score as if every unit were constant
+        raise ValueError(f"Sinkhorn failed: its plan is not finite (reg={reg:g}, "
+                         f"ε = reg × cost range = {reg * span:.3g}, too small for the "
+                         "solver); increase reg or use method='exact'.")
     err = np.abs(P.sum(axis=0) - b).sum()
     numerical = [str(w.message) for w in caught if "numerical" in str(w.message)]
     if numerical or not err <= tol:
