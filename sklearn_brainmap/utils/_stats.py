@@ -60,10 +60,11 @@ def unit_columns(A):
     zero (their correlation with anything is then 0 rather than NaN); the mask of
     those columns is returned so callers can treat them as they document.
 
-    Each column is first divided by a power of two near its largest magnitude (exact),
-    so that the result is the same for ``c · A`` at any scale ``c`` that keeps the data
-    finite: columns at 1e-200 or 1e200 are not lost to underflow or overflow of their
-    squares. A column counts as constant by the relative threshold of
+    When a column's magnitude is beyond ``2**±256`` (``2**±32`` in float32), the columns
+    are first divided by a power of two near their largest magnitude (exact: the result
+    does not change), so that the result is the same for ``c · A`` at any scale ``c``
+    that keeps the data finite: columns at 1e-200 or 1e200 are not lost to underflow or
+    overflow of their squares. A column counts as constant by the relative threshold of
     :func:`~sklearn_brainmap.utils.constant_columns`: a tiny column that varies is not
     constant.
 
@@ -133,9 +134,9 @@ def columnwise_r2(Y_true, Y_pred, sample_weight=None):
     constant column), an undefined score is NaN here so that aggregates can exclude it.
     A column counts as constant when it is constant over the samples of positive weight.
 
-    Each column of ``Y_true`` and ``Y_pred`` is divided by the same power of two (and
-    ``sample_weight`` by another), which leaves R² unchanged but keeps the sums of
-    squares in range: data at 1e-200 or 1e200 give the same R² as at 1. An R² below the
+    Beyond ``2**±256`` (``2**±32`` in float32), each column of ``Y_true`` and ``Y_pred``
+    is divided by the same power of two (``sample_weight`` always by another), which
+    leaves R² unchanged but keeps the sums of squares in range: data at 1e-200 or 1e200 give the same R² as at 1. An R² below the
     float64 range (a prediction more than ~1e150 times the spread of its target) is
     ``-inf``.
 
