@@ -163,7 +163,7 @@ def _bad_calls():
         (cka_score, (X, Y), {"debiased": "yes"}, "debiased"),
         (procrustes_distance, ("X", Y), {}, "X"),
         (soft_matching_score, (X, Y), {"method": "sinkhorm"}, "method"),
-        (soft_matching_distance, (X, Y), {"reg": 0.0}, "reg"),
+        (soft_matching_distance, (X, Y), {"reg": -1.0}, "reg"),
         (rdm, (X,), {"metric": "cityblock"}, "metric"),
         (make_model_population, (), {"n_subjects": 1}, "n_subjects"),
         (load_cowley2023_v4, (), {"images": "yes"}, "images"),

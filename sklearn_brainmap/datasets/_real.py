@@ -3,15 +3,20 @@
 Each loader reads a folder laid out as in the project's shared data (see the data
 README): ``<data_home>/<dataset>/...``. ``data_home`` defaults to the environment
 variable ``SKLEARN_BRAINMAP_DATA``, then ``~/sklearn_brainmap_data``. Arrays are read
-with ``numpy.load(..., allow_pickle=False)``. Responses are returned stimuli × units,
+with ``numpy.load(..., allow_pickle=False)``, never unpickled; a file that cannot be
+read (truncated, corrupt, not a NumPy file) raises an ``OSError`` that names it and says
+to re-download or re-copy it. Responses are returned stimuli × units,
 the package's convention; repeated trials as ``(n_units, n_stimuli, n_repeats)`` with
 NaN for missing repeats, the convention of
 :func:`sklearn_brainmap.metrics.split_half_reliability`.
 """
 
 import csv
+import io
 import os
+import struct
 import zipfile
+import zlib
 from numbers import Integral
 from pathlib import Path
 
@@ -68,22 +73,93 @@ def _folder(data_home, name, expected):
     return folder
 
 
-def _load_npz(path):
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+#: What numpy, zipfile and zlib raise on a damaged .npy / .npz / .zip file.
+_READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, SyntaxError,
+                struct.error)
+
+#: The first bytes of a .npy file and of a zip archive (.npz, .zip).
+_NPY_MAGIC, _ZIP_MAGIC = b"\x93NUMPY", b"PK\x03\x04"
 
 
-def _decode_images(blobs):
-    """Decode image files (bytes) into one uint8 array (needs Pillow)."""
+def _damaged(path, reason):
+    """The error for a file that exists but cannot be read."""
+    return OSError(f"{path} cannot be read: {reason}. The file is corrupt or truncated "
+                   "(an interrupted download or copy?); re-download or re-copy it.")
+
+
+def _check_magic(path, magic, kind):
+    """An error naming ``path`` unless it starts with ``magic``.
+
+    Checked before numpy sees the file: numpy takes any file that is neither a .npy
+    nor a zip archive for a pickle, and would report "pickled data".
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(len(magic))
+    if len(head) == 0:
+        raise _damaged(path, "it is empty (0 bytes)")
+    if head != magic:
+        raise _damaged(path, f"it does not start like a {kind} file")
+
+
+def _load_npz(path, keys):
+    """The arrays of an .npz archive, with those named in ``keys`` required."""
+    _check_magic(path, _ZIP_MAGIC, ".npz (zip)")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except _READ_ERRORS as exc:
+        raise _damaged(path, f"{type(exc).__name__}: {exc}") from exc
+    missing = [key for key in keys if key not in arrays]
+    if missing:
+        raise _damaged(path, f"it lacks the array(s) {', '.join(missing)} (it holds "
+                             f"{', '.join(arrays) or 'none'})")
+    return arrays
+
+
+def _load_npy(path):
+    """The array of a .npy file."""
+    _check_magic(path, _NPY_MAGIC, ".npy")
+    try:
+        return np.load(path, allow_pickle=False)
+    except _READ_ERRORS as exc:
+        raise _damaged(path, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _decode_images(blobs, names, where):
+    """Decode image files (bytes) into one uint8 array (needs Pillow).
+
+    ``names`` are the files' names, ``where`` the folder or archive that holds them
+    (named in the error for an image that cannot be decoded).
+    """
     try:
         from PIL import Image
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("Decoding images needs Pillow: pip install "
                           "'sklearn_brainmap[images]'") from exc
-    import io
 
-    return np.stack([np.asarray(Image.open(io.BytesIO(blob)).convert("RGB"))
-                     for blob in blobs])
+    pictures = []
+    for blob, name in zip(blobs, names):
+        try:
+            pictures.append(np.asarray(Image.open(io.BytesIO(blob)).convert("RGB")))
+        except (OSError, ValueError, SyntaxError) as exc:  # PIL's errors for bad data
+            raise _damaged(f"{where}: {name}", f"{type(exc).__name__}: {exc}") from exc
+    return np.stack(pictures)
+
+
+def _read_zip_members(archive, suffix):
+    """Sorted names and bytes of the members of ``archive`` that end with ``suffix``."""
+    _check_magic(archive, _ZIP_MAGIC, ".zip")
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = sorted(n for n in zf.namelist() if n.lower().endswith(suffix))
+            return names, [zf.read(n) for n in names]
+    except _READ_ERRORS as exc:
+        raise _damaged(archive, f"{type(exc).__name__}: {exc}") from exc
+
+
+#: The arrays of every Hénaff et al. penetration file.
+_HENAFF_KEYS = ("spike_counts", "category", "scale", "movie", "frame", "cluster_group",
+                "monkey", "penetration", "count_window_s")
 
 
 @validate_params({"data_home": _DATA_HOME}, prefer_skip_nested_validation=True)
@@ -113,6 +189,11 @@ def load_henaff2021_v1(data_home=None):
     ------
     FileNotFoundError
         Naming the expected files, when they are absent.
+    OSError
+        Naming the file, when a penetration file cannot be read (empty, truncated,
+        corrupt, not an .npz archive, or without one of the arrays listed above).
+    ValueError
+        Naming the file, when its spike counts or stimuli do not match the others'.
 
     References
     ----------
@@ -130,7 +211,7 @@ def load_henaff2021_v1(data_home=None):
     files = sorted(folder.glob("*.npz")) if folder.is_dir() else []
     if not files:
         _folder(data_home, "henaff2021_v1", ["<monkey>_<penetration>.npz files"])
-    parts = [_load_npz(f) for f in files]
+    parts = [_load_npz(f, _HENAFF_KEYS) for f in files]
     n_stimuli = parts[0]["spike_counts"].shape[1]
     for f, part in zip(files, parts):
         if part["spike_counts"].ndim != 3 or part["spike_counts"].shape[1] != n_stimuli:
@@ -194,6 +275,15 @@ def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
         - ``images``: uint8 (n_images, 112, 112, 3) or None.
         - ``session``, ``monkey``, ``DESCR``, ``reference``.
 
+    Raises
+    ------
+    FileNotFoundError
+        Naming the expected file, when the session's responses (or, with
+        ``images=True``, its image archive) are absent.
+    OSError
+        Naming the file, when a response file or the image archive cannot be read
+        (empty, truncated, corrupt) or an image in it cannot be decoded.
+
     References
     ----------
     Cowley, Stan, Pillow & Smith (2023), Compact deep neural network models of visual
@@ -212,9 +302,9 @@ def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
                          f"{', '.join(COWLEY2023_SESSIONS)}.")
     averaged = f"responses_repeat_averaged/responses_{session}.npy"
     folder = _folder(data_home, "cowley2023_v4", [averaged])
-    responses = np.load(folder / averaged, allow_pickle=False)
+    responses = _load_npy(folder / averaged)
     raw_path = folder / "responses_raw" / f"responses_{session}.npy"
-    spike_counts = np.load(raw_path, allow_pickle=False) if raw_path.exists() else None
+    spike_counts = _load_npy(raw_path) if raw_path.exists() else None
     if spike_counts is not None and spike_counts.shape[:2] != responses.shape:
         raise ValueError(f"{raw_path}: shape {spike_counts.shape} does not match the "
                          f"averaged responses {responses.shape}.")
@@ -224,9 +314,8 @@ def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
         if not archive.exists():
             raise FileNotFoundError(f"The images of session {session} were not found: "
                                     f"expected {archive}.")
-        with zipfile.ZipFile(archive) as zf:
-            names = sorted(n for n in zf.namelist() if n.lower().endswith(".jpg"))
-            pictures = _decode_images([zf.read(n) for n in names])
+        names, blobs = _read_zip_members(archive, ".jpg")
+        pictures = _decode_images(blobs, names, archive)
         if len(pictures) != responses.shape[1]:
             raise ValueError(f"{archive} holds {len(pictures)} images for "
                              f"{responses.shape[1]} responses.")
@@ -264,6 +353,14 @@ def load_coggan2024_fmri(data_home=None, *, images=False):
           ``objects`` and ``occlusion`` parsed from them.
         - ``images``: uint8 (24, H, W, 3) or None.
 
+    Raises
+    ------
+    FileNotFoundError
+        Naming the expected files, when they are absent.
+    OSError
+        Naming the file, when ``rsm.npz`` cannot be read or a stimulus image cannot be
+        decoded.
+
     References
     ----------
     Coggan & Tong (2024), occluded-object fMRI, via Brain-Score vision.
@@ -275,16 +372,18 @@ def load_coggan2024_fmri(data_home=None, *, images=False):
     (4, 9, 24, 24)
     """
     folder = _folder(data_home, "coggan2024_fmri", ["rsm.npz", "stimuli"])
-    data = _load_npz(folder / "rsm.npz")
+    data = _load_npz(folder / "rsm.npz", ("rsm", "area", "subject"))
     names = sorted(p.name for p in (folder / "stimuli").glob("*.png"))
     if data["rsm"].shape != (len(data["area"]), len(data["subject"]), len(names),
                              len(names)):
-        raise ValueError(f"rsm has shape {data['rsm'].shape}, which does not match "
+        raise ValueError(f"{folder / 'rsm.npz'}: rsm has shape {data['rsm'].shape}, which "
+                         "does not match "
                          f"{len(data['area'])} areas, {len(data['subject'])} subjects and "
                          f"{len(names)} stimuli.")
     pictures = None
     if images:
-        pictures = _decode_images([(folder / "stimuli" / n).read_bytes() for n in names])
+        pictures = _decode_images([(folder / "stimuli" / n).read_bytes() for n in names],
+                                  names, folder / "stimuli")
     stems = [n.rsplit(".", 1)[0] for n in names]
     return Bunch(
         rsm=data["rsm"], areas=data["area"], subjects=data["subject"],
@@ -312,6 +411,16 @@ def load_conwell2021_allen_rdms(data_home=None):
         - ``noise_ceiling``, ``noise_ceiling_sem``: (6, 4), NaN where absent.
         - ``recorded``: bool (6, 4), which area × layer matrices exist.
 
+    Raises
+    ------
+    FileNotFoundError
+        Naming the expected files, when they are absent.
+    OSError
+        Naming the file, when ``rsm.npz`` cannot be read, or ``noise_ceiling.csv`` is
+        empty, lacks a column (area, layer, mean, sem) or a recorded area × layer,
+        names an area or layer that ``rsm.npz`` does not have, repeats one, or holds a
+        value that is not a number.
+
     References
     ----------
     Conwell, Mayo, Buice, Katz, Alvarez & Barbu (2021), NeurIPS; de Vries et al.
@@ -324,16 +433,14 @@ def load_conwell2021_allen_rdms(data_home=None):
     (6, 4, 119, 119)
     """
     folder = _folder(data_home, "conwell2021_allen_rdms", ["rsm.npz", "noise_ceiling.csv"])
-    data = _load_npz(folder / "rsm.npz")
+    data = _load_npz(folder / "rsm.npz", ("rsm", "area", "layer"))
     areas, layers = list(data["area"]), list(data["layer"])
-    ceiling = np.full((len(areas), len(layers)), np.nan)
-    sem = np.full_like(ceiling, np.nan)
-    with open(folder / "noise_ceiling.csv", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["area"] in areas and row["layer"] in layers:
-                k, l = areas.index(row["area"]), layers.index(row["layer"])
-                ceiling[k, l], sem[k, l] = float(row["mean"]), float(row["sem"])
+    if data["rsm"].ndim != 4 or data["rsm"].shape[:2] != (len(areas), len(layers)):
+        raise _damaged(folder / "rsm.npz", f"rsm has shape {data['rsm'].shape}, which does "
+                       f"not match {len(areas)} areas × {len(layers)} layers")
     recorded = ~np.isnan(data["rsm"]).all(axis=(2, 3))
+    ceiling, sem = _read_noise_ceilings(folder / "noise_ceiling.csv", areas, layers,
+                                        recorded)
     return Bunch(
         rsm=data["rsm"], areas=data["area"], layers=data["layer"],
         noise_ceiling=ceiling, noise_ceiling_sem=sem, recorded=recorded,
@@ -342,3 +449,51 @@ def load_conwell2021_allen_rdms(data_home=None):
         DESCR="Mouse visual cortex correlation matrices, 6 areas × 4 layers × 119 stimuli "
               "(118 natural scenes and a blank).",
     )
+
+
+def _read_noise_ceilings(path, areas, layers, recorded):
+    """Noise ceilings (mean, sem) per area × layer from the CSV; NaN where not recorded.
+
+    Every row must name a known area and layer, once, with numeric values, and every
+    recorded area × layer must have a row: an empty or truncated file would otherwise
+    give NaN ceilings without a word.
+    """
+    ceiling = np.full((len(areas), len(layers)), np.nan)
+    sem = np.full_like(ceiling, np.nan)
+    columns = ("area", "layer", "mean", "sem")
+    try:
+        with open(path, newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None:
+                raise _damaged(path, "it is empty")
+            absent = [c for c in columns if c not in reader.fieldnames]
+            if absent:
+                raise _damaged(path, f"its header lacks the column(s) {', '.join(absent)} "
+                               f"(expected {', '.join(columns)}; got "
+                               f"{', '.join(map(str, reader.fieldnames))})")
+            seen = set()
+            for line, row in enumerate(reader, start=2):
+                label = (row["area"], row["layer"])
+                for value, known, what in ((label[0], areas, "area"),
+                                           (label[1], layers, "layer")):
+                    if value not in known:
+                        raise _damaged(path, f"line {line} names the unknown {what} "
+                                       f"{value!r} (rsm.npz has {', '.join(known)})")
+                if label in seen:
+                    raise _damaged(path, f"line {line} repeats {label[0]} / {label[1]}")
+                seen.add(label)
+                k, l = areas.index(label[0]), layers.index(label[1])
+                try:
+                    ceiling[k, l], sem[k, l] = float(row["mean"]), float(row["sem"])
+                except (TypeError, ValueError):
+                    raise _damaged(path, f"line {line} holds mean={row['mean']!r}, "
+                                   f"sem={row['sem']!r}, not numbers") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _damaged(path, f"{type(exc).__name__}: {exc}") from exc
+    missing = [f"{areas[k]} / {layers[l]}" for k, l in np.argwhere(recorded)
+               if np.isnan(ceiling[k, l])]
+    if missing:
+        raise _damaged(path, f"it has no noise ceiling for {len(missing)} recorded area × "
+                       f"layer pair(s) ({', '.join(missing[:4])}"
+                       f"{', ...' if len(missing) > 4 else ''})")
+    return ceiling, sem

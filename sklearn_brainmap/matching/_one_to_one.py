@@ -70,13 +70,22 @@ class OneToOne(BaseMapping):
         candidates = None if x_const.all() else ~x_const
         index, corr = best_correlated_source(Ux, Uy, candidates=candidates)
         chosen_norm = x_norm[index]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             slope = np.where(chosen_norm > 0, corr * y_norm / chosen_norm, 0.0)
-        slope = slope.astype(X.dtype, copy=False)
+            slope = slope.astype(X.dtype, copy=False)
+        _check_slope_range(slope, corr, chosen_norm, y_norm, X.dtype)
         self.source_index_ = self._squeeze_targets(index)
         self.correlation_ = self._squeeze_targets(corr)
         self.coef_ = self._squeeze_targets(slope)
-        self.intercept_ = self._squeeze_targets(y_mean - slope * x_mean[index])
+        with np.errstate(over="ignore", invalid="ignore"):
+            intercept = y_mean - slope * x_mean[index]
+        if not np.isfinite(intercept).all():
+            raise ValueError(
+                "OneToOne cannot represent the intercept of "
+                f"{np.count_nonzero(~np.isfinite(intercept))} target(s): the means of X "
+                "or y are too far from zero relative to their spread, near the float "
+                "range. Centre or rescale X and y.")
+        self.intercept_ = self._squeeze_targets(intercept)
         return self
 
     def _predict(self, X):
@@ -87,3 +96,28 @@ class OneToOne(BaseMapping):
         tags = super().__sklearn_tags__()
         tags.regressor_tags.poor_score = True
         return tags
+
+
+def _check_slope_range(slope, corr, x_norm, y_norm, dtype):
+    """A clear error when a slope that should be non-zero cannot be stored.
+
+    ``a_j = r σ_y / σ_x`` overflows, or underflows to 0 or to a subnormal number (lost
+    precision), when the source and target scales differ by a factor near the float
+    range (about 1e300 in float64, 1e38 in float32): predicting with it would give a
+    constant or NaN, not the fitted line.
+    """
+    info = np.finfo(dtype)
+    defined = (x_norm > 0) & (y_norm > 0) & (corr != 0)
+    bad = defined & ~((np.abs(slope) >= info.tiny) & np.isfinite(slope))
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            factor = np.log10(y_norm[j]) - np.log10(x_norm[j])
+        why = (f"its scale is about 1e{factor:.0f} times that of its source unit"
+               if np.isfinite(factor) else
+               "the spread of it or of its source unit exceeds the float range")
+        raise ValueError(
+            f"OneToOne cannot represent the slope of {np.count_nonzero(bad)} target(s) "
+            f"in {np.dtype(dtype).name} (target {j}: {why}). Rescale X or y (e.g. divide "
+            "each by its standard deviation); the matching does not depend on their "
+            "scales.")

@@ -1,13 +1,11 @@
 """SoftMatching: targets predicted from an optimal-transport matching of units."""
 
-from numbers import Integral, Real
-
 import numpy as np
 from scipy import sparse
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
 from ..utils import unit_matching, warn_constant
+from ..utils._transport import _TRANSPORT_PARAMS
 
 
 class SoftMatching(BaseMapping):
@@ -39,7 +37,9 @@ class SoftMatching(BaseMapping):
         the smaller one matched to two); otherwise POT's network simplex ``ot.emd``. ``"sinkhorn"``: the entropic
         plan ``argmin Σ P_ij C_ij − ε H(P)`` (POT's ``ot.sinkhorn``).
     reg : float, default=0.02
-        Sinkhorn only: the entropic regularisation relative to the cost range,
+        Sinkhorn only (ignored by the exact solver; must be positive for Sinkhorn, a
+        ``ValueError`` points at ``method="exact"`` otherwise): the entropic
+        regularisation relative to the cost range,
         ``ε = reg × (max C − min C)``. The entropic plan is *biased*: it blurs the
         exact plan, its transport cost exceeds the optimum and each target averages
         more sources. Measured with 1000 stimuli and 500 to 4000 units (see
@@ -120,12 +120,9 @@ class SoftMatching(BaseMapping):
     # as fitting each target profile alone, so PairwiseMapping fits pair by pair
     _separable_targets = False
 
-    _parameter_constraints = {
-        "method": [StrOptions({"exact", "sinkhorn"})],
-        "reg": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-    }
+    # reg = 0 passes the declared constraints and is refused for Sinkhorn in fit, with a
+    # message that points at method="exact" (see utils._transport)
+    _parameter_constraints = dict(_TRANSPORT_PARAMS)
 
     def __init__(self, method="exact", *, reg=0.02, max_iter=1000, tol=1e-6):
         self.method = method
@@ -141,17 +138,28 @@ class SoftMatching(BaseMapping):
         match = unit_matching(X, Y, method=self.method, reg=self.reg,
                               max_iter=self.max_iter, tol=self.tol, stacklevel=5)
         plan, x_const, y_const = match.plan, match.x_const, match.y_const
+        if not np.isfinite(match.x_norm).all():
+            raise ValueError(
+                "SoftMatching cannot z-score X: the spread of some source units exceeds "
+                f"the float range (X reaches {np.abs(X).max():.3g}). Divide X by a "
+                "constant; the matching does not depend on its scale.")
         self._weights = _average_weights(plan, X.dtype)
         # ẑ on the training stimuli divided by √n (Ux holds z-scores / √n)
         Zhat = _average(match.Ux, self._weights)
-        y_mean = Y.mean(axis=0)
-        zz = np.einsum("ij,ij->j", Zhat, Zhat)
-        zy = np.einsum("ij,ij->j", Zhat, Y - y_mean)
+        with np.errstate(over="ignore", invalid="ignore"):
+            y_mean = Y.mean(axis=0)
+            zz = np.einsum("ij,ij->j", Zhat, Zhat)
+            zy = np.einsum("ij,ij->j", Zhat, Y - y_mean)
         flat = zz <= (64 * np.finfo(X.dtype).eps) ** 2  # ‖ẑ_j‖/√n is at most 1
         warn_constant(flat & ~y_const, "target",
                       "their averaged sources are constant: slope 0.", stacklevel=4)
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = np.where(flat, 0.0, zy / zz) / np.sqrt(X.shape[0])
+        if not (np.isfinite(slope).all() and np.isfinite(y_mean).all()):
+            raise ValueError(
+                "SoftMatching cannot fit the slope or intercept of some targets: their "
+                f"sums exceed the float range (y reaches {np.abs(Y).max():.3g}). Divide "
+                "y by a constant and multiply the predictions back.")
         self.transport_plan_ = plan.toarray() if sparse.issparse(plan) else plan
         self.n_iter_ = match.n_iter
         self.source_mean_ = match.x_mean

@@ -25,10 +25,13 @@ _USER = 4
 def _check_targets(y_true, y_pred):
     """Two float64 2-D arrays of the same shape with at least 2 samples."""
     check_consistent_length(y_true, y_pred)
-    y_true = check_array(y_true, ensure_2d=False, dtype=np.float64,
-                         ensure_min_samples=2, input_name="y_true")
-    y_pred = check_array(y_pred, ensure_2d=False, dtype=np.float64,
-                         ensure_min_samples=2, input_name="y_pred")
+    # (scikit-learn's finiteness check warns about overflow for finite data near the
+    # float range, which is accepted)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y_true = check_array(y_true, ensure_2d=False, dtype=np.float64,
+                             ensure_min_samples=2, input_name="y_true")
+        y_pred = check_array(y_pred, ensure_2d=False, dtype=np.float64,
+                             ensure_min_samples=2, input_name="y_pred")
     y_true = y_true.reshape(len(y_true), -1)
     y_pred = y_pred.reshape(len(y_pred), -1)
     if y_true.shape != y_pred.shape:

@@ -65,6 +65,13 @@ def _check_repeats(responses):
     if R.shape[1] < 3 or R.shape[2] < 2:
         raise ValueError("split-half reliability needs at least 3 stimuli and 2 repeats; "
                          f"got shape {R.shape} (n_units, n_stimuli, n_repeats).")
+    if R.shape[2] > R.shape[1]:
+        warnings.warn(
+            f"responses has more repeats than stimuli (shape {R.shape} read as (n_units, "
+            f"n_stimuli={R.shape[1]}, n_repeats={R.shape[2]})): are the axes swapped? "
+            "The reliability is computed across the second axis; pass "
+            "responses.transpose(0, 2, 1) if it holds the repeats.",
+            UserWarning, stacklevel=4)  # split_half_reliability, its wrapper, the caller
     return R
 
 
@@ -148,6 +155,21 @@ def split_half_reliability(responses, *, n_splits=10, random_state=None):
         stimuli with at least 2 repeats, or a unit whose half means are constant
         in every split).
 
+    Raises
+    ------
+    ValueError
+        When ``responses`` is not numeric and three-dimensional, holds infinite
+        values, or has fewer than 3 stimuli or 2 repeats.
+
+    Warns
+    -----
+    UserWarning
+        When ``responses`` has more repeats than stimuli, a sign that the axes are
+        swapped (``(n_units, n_repeats, n_stimuli)``); the reliability is then
+        computed as asked, across the second axis. Swapped units and stimuli
+        (``(n_stimuli, n_units, n_repeats)``) cannot be told from the shape: check
+        that ``responses.shape[0]`` is the number of units.
+
     Notes
     -----
     The splits are reproducible: ``keys = check_random_state(random_state)
@@ -157,7 +179,10 @@ def split_half_reliability(responses, *, n_splits=10, random_state=None):
     (one more when ``m`` is odd). Simultaneously recorded units with the same
     missing repeats are thus split the same way. Stimuli with fewer than 2 repeats
     are left out for that unit. Splits where ``r`` is undefined are left out of the
-    mean. Vectorised over units (in blocks that keep temporaries near 128 MB).
+    mean. Vectorised over units (in blocks that keep temporaries near 128 MB). Each
+    unit's responses are divided by a power of two near their largest magnitude
+    (exact; the reliability is invariant to the scale of a unit), so that responses at
+    1e-200 or 1e200 give the same reliability as at 1.
 
     References
     ----------
@@ -183,6 +208,9 @@ def split_half_reliability(responses, *, n_splits=10, random_state=None):
     for units in column_blocks(n_units, 6 * n_stimuli * n_repeats, 8):
         block = R[units]
         valid = ~np.isnan(block)
+        # one power of two per unit (exact): sums and squares stay in range
+        e = np.frexp(np.where(valid, np.abs(block), 0.0).max(axis=(1, 2)))[1]
+        block = np.ldexp(block, -e[:, None, None])
         corrected = np.empty((n_splits, block.shape[0]))
         for s in range(n_splits):
             r = _nan_pearson_rows(*_half_means(block, valid, keys[s]))
@@ -213,7 +241,7 @@ def ceiling_normalized_score(r, ceiling):
         Held-out Pearson correlation per unit (e.g.
         ``pearson_r_score(..., multioutput="raw_values")``).
     ceiling : float or array-like of shape (n_units,)
-        Reliability per unit (broadcast against ``r``).
+        Reliability per unit: the same shape as ``r``, or one number for every unit.
 
     Returns
     -------
@@ -223,6 +251,12 @@ def ceiling_normalized_score(r, ceiling):
         :class:`~sklearn_brainmap.utils.AboveCeilingWarning` (a ``UserWarning``)
         counts them. ``r²`` discards the sign of ``r``: check ``r`` itself for
         anti-correlated predictions.
+
+    Raises
+    ------
+    ValueError
+        When ``ceiling`` is an array whose shape differs from that of ``r`` (shapes
+        ``(4,)`` and ``(4, 1)`` would otherwise broadcast to ``(4, 4)``).
 
     References
     ----------
@@ -238,6 +272,11 @@ def ceiling_normalized_score(r, ceiling):
     """
     r_arr = np.asarray(r, dtype=np.float64)
     ceiling = np.asarray(ceiling, dtype=np.float64)
+    if ceiling.ndim and ceiling.shape != r_arr.shape:
+        raise ValueError(f"ceiling must have the shape of r, one ceiling per unit, or be "
+                         f"one number; got r of shape {r_arr.shape} and ceiling of shape "
+                         f"{ceiling.shape}. Flatten both (np.ravel) if they hold the same "
+                         "units.")
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(ceiling > 0, r_arr**2 / ceiling, np.nan)
     above = np.count_nonzero(score > 1)

@@ -6,6 +6,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..utils import check_response_matrix, check_same_stimuli, constant_columns
+from ..utils._stats import power_of_two_exponents, rescaled
 
 RDM_METRICS = {"correlation", "euclidean", "cosine"}
 COMPARISONS = {"spearman", "pearson", "kendall"}
@@ -17,17 +18,24 @@ _BLOCK_BYTES = 2**27
 def _prepared_rows(X, metric):
     """Rows of ``X`` transformed so that distances are a function of dot products.
 
-    Returns the rows and, for ``"euclidean"``, their squared norms.
+    Returns the rows, for ``"euclidean"`` their squared norms (else None), and the
+    exponent ``e`` of the power of two that ``X`` was divided by (``"euclidean"``:
+    distances of the prepared rows times ``2**e`` are those of ``X``; 0 otherwise).
+    Dividing by a power of two is exact: data at 1e-200 or 1e200 give the same
+    distances (relative to their scale) as data at 1, without underflow or overflow of
+    the squares.
     """
     if metric == "euclidean":
-        U = X - X.mean(axis=0)  # a common translation: no change, less cancellation
-        return U, np.einsum("ij,ij->i", U, U)
+        U, e = rescaled(X)
+        U -= U.mean(axis=0)  # a common translation: no change, less cancellation
+        return U, np.einsum("ij,ij->i", U, U), int(e)
+    # correlation and cosine distances do not depend on the scale of each row
+    U, _ = rescaled(X, axis=1)
     if metric == "correlation":
-        flat = constant_columns(X.T)
-        U = X - X.mean(axis=1, keepdims=True)
+        flat = constant_columns(U.T)
+        U -= U.mean(axis=1, keepdims=True)
         what = "constant across units (correlation distance undefined)"
     else:
-        U = X.copy()
         flat = ~np.any(U, axis=1)
         what = "all zero (cosine distance undefined)"
     if flat.any():
@@ -37,7 +45,7 @@ def _prepared_rows(X, metric):
             f"{', ...' if flat.sum() > 10 else ''}) are {what}; use "
             "rdm_metric='euclidean' or remove them.")
     U /= np.linalg.norm(U, axis=1, keepdims=True)
-    return U, None
+    return U, None, 0
 
 
 def _to_distance(G, metric, sq_rows=None, sq_cols=None):
@@ -53,10 +61,14 @@ def _to_distance(G, metric, sq_rows=None, sq_cols=None):
     return np.clip(G, 0.0, 2.0, out=G)
 
 
-def _condensed_rdm(X, metric):
-    """The upper triangle (k=1) of the RDM, row by row, without the square matrix."""
+def _condensed_rdm(X, metric, *, scale_back=True):
+    """The upper triangle (k=1) of the RDM, row by row, without the square matrix.
+
+    ``scale_back=False`` leaves Euclidean distances divided by the power of two that
+    ``X`` was divided by (enough for a scale-invariant comparison of RDMs).
+    """
     n = X.shape[0]
-    U, sq = _prepared_rows(X, metric)
+    U, sq, e = _prepared_rows(X, metric)
     out = np.empty(n * (n - 1) // 2)
     block = max(1, _BLOCK_BYTES // (8 * n))
     for start in range(0, n - 1, block):
@@ -67,7 +79,19 @@ def _condensed_rdm(X, metric):
         for i in range(start, stop):
             first = i * n - i * (i + 1) // 2
             out[first:first + n - i - 1] = D[i - start, i - start + 1:]
-    return out
+    return _scaled_back(out, e) if scale_back else out
+
+
+def _scaled_back(D, e):
+    """Distances of the rescaled rows times ``2**e``; an error if they overflow."""
+    if e:
+        with np.errstate(over="ignore"):
+            D = np.ldexp(D, e)
+        if np.isinf(D).any():
+            raise ValueError("Euclidean distances between rows of X exceed the float64 "
+                             "range (about 1.8e308); divide X by a constant (the RSA "
+                             "score does not change).")
+    return D
 
 
 @validate_params(
@@ -102,7 +126,9 @@ def rdm(X, *, metric="correlation", condensed=False):
     ValueError
         For NaN or infinite values, fewer than 2 stimuli, or (``"correlation"``) a
         stimulus pattern that is constant across units / (``"cosine"``) an all-zero
-        pattern, whose distances are undefined; the error names them.
+        pattern, whose distances are undefined; the error names them. Also
+        (``"euclidean"``) when the distances exceed the float64 range (data near
+        1e308).
 
     Notes
     -----
@@ -110,7 +136,9 @@ def rdm(X, *, metric="correlation", condensed=False):
     for ``"correlation"``, normalised for ``"cosine"``, column-centred for
     ``"euclidean"`` with ``‖a − b‖² = ‖a‖² + ‖b‖² − 2 a·b``), so they agree with
     :func:`scipy.spatial.distance.pdist` to rounding; tiny negative values from
-    rounding are set to 0.
+    rounding are set to 0. ``X`` (each row, for ``"correlation"`` and ``"cosine"``) is
+    first divided by a power of two near its largest magnitude, which is exact: data at
+    1e-200 or 1e200 give the same distances (scaled) as data at 1.
 
     References
     ----------
@@ -132,11 +160,11 @@ def rdm(X, *, metric="correlation", condensed=False):
     X = check_response_matrix(X, "X", min_samples=2)
     if condensed:
         return _condensed_rdm(X, metric)
-    U, sq = _prepared_rows(X, metric)
+    U, sq, e = _prepared_rows(X, metric)
     D = _to_distance(U @ U.T, metric, sq, sq)
     D = 0.5 * (D + D.T)
     np.fill_diagonal(D, 0.0)
-    return D
+    return _scaled_back(D, e)
 
 
 def _pearson(a, b):
@@ -220,8 +248,10 @@ default="correlation"
         X = check_response_matrix(X, "X", min_samples=3)
         Y = check_response_matrix(Y, "Y", min_samples=3)
         check_same_stimuli(X, Y)
-        triangles = (lambda: _condensed_rdm(X, rdm_metric),
-                     lambda: _condensed_rdm(Y, rdm_metric))
+        # Euclidean RDMs up to the power of two X and Y were divided by: RSA is
+        # invariant to the scale of either RDM
+        triangles = (lambda: _condensed_rdm(X, rdm_metric, scale_back=False),
+                     lambda: _condensed_rdm(Y, rdm_metric, scale_back=False))
     # one triangle at a time, ranked before the next is built: less memory at its peak
     a = _comparable(triangles[0](), "X", compare)
     b = _comparable(triangles[1](), "Y", compare)
@@ -231,7 +261,11 @@ default="correlation"
 
 
 def _comparable(v, name, compare):
-    """Check that a triangle is not constant; its ranks for Spearman."""
+    """Check that a triangle is not constant; its ranks for Spearman, else the
+    triangle divided in place by a power of two near its largest magnitude (exact;
+    the correlations are unchanged and their sums of squares cannot overflow)."""
+    if compare != "spearman":
+        np.ldexp(v, -power_of_two_exponents(v), out=v)
     if np.ptp(v) <= 16 * np.finfo(np.float64).eps * np.abs(v).max():
         raise ValueError(f"The RDM of {name} is constant (all stimulus pairs equally "
                          "dissimilar): its correlation with another RDM is undefined.")

@@ -3,26 +3,23 @@
 Every function takes ``X`` of shape ``(n_stimuli, n_units_x)`` and ``Y`` of shape
 ``(n_stimuli, n_units_y)``; widths may differ. ``*_score`` is higher-is-better,
 ``*_distance`` lower-is-better.
+
+Every measure here is invariant to the scale of either input, and is computed on inputs
+divided by a power of two near their largest magnitude (exact in floating point): the
+same value for data at 1e-300, 1 or 1e300, without overflow or underflow of the squares
+and fourth powers.
 """
 
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import validate_params
 
 from ..utils import lapack_threads_for, unit_matching
+from ..utils._transport import _TRANSPORT_PARAMS
 from ._validation import centered_nonconstant, check_response_pair
 
 
 #: Parameters of the soft matching functions, as for :class:`~sklearn_brainmap.SoftMatching`.
-_SOFT_MATCHING_PARAMS = {
-    "X": ["array-like"],
-    "Y": ["array-like"],
-    "method": [StrOptions({"exact", "sinkhorn"})],
-    "reg": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-}
+_SOFT_MATCHING_PARAMS = {"X": ["array-like"], "Y": ["array-like"], **_TRANSPORT_PARAMS}
 
 
 def _linear_kernel_terms(Xc, Yc):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..utils import check_response_matrix, check_same_stimuli, constant_columns
+from ..utils._stats import rescaled
 
 
 def check_response_pair(X, Y, *, min_samples=2):
@@ -20,11 +21,20 @@ def check_response_pair(X, Y, *, min_samples=2):
 
 
 def centered_nonconstant(A, name, measure):
-    """Column-centred copy of ``A``; a clear error when every column is constant.
+    """Column-centred copy of ``A`` divided by a power of two; a clear error when every
+    column is constant.
+
+    For measures invariant to an isotropic scaling (CKA, Procrustes). ``A`` is divided
+    by a power of two near its largest magnitude before centring (so that the mean of
+    data near the float range does not overflow), and the centred matrix again, so
+    that its largest entry is about 1: the products of the measure (fourth powers for
+    CKA) neither overflow nor underflow for data at 1e-150 or 1e150. Dividing by a
+    power of two is exact, so the measure does not change.
 
     Constant columns are set to exactly zero (centring leaves rounding residue), so
     that they contribute nothing, as a unit without variance should.
     """
+    A, _ = rescaled(A)
     constant = constant_columns(A)
     if constant.all():
         raise ValueError(
@@ -33,4 +43,4 @@ def centered_nonconstant(A, name, measure):
     Ac = A - A.mean(axis=0)
     if constant.any():
         Ac[:, constant] = 0.0
-    return Ac
+    return rescaled(Ac)[0]

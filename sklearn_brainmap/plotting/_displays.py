@@ -34,15 +34,39 @@ def _area_order(areas):
     return np.argsort(np.asarray(areas), kind="stable")
 
 
+def _per_row(values, n, name, rows):
+    """``values`` as a 1-D array of ``n`` labels, or a ValueError naming ``name``."""
+    values = np.asarray(values)
+    if values.ndim != 1 or len(values) != n:
+        raise ValueError(f"{name} must give one label per {rows} ({n}); got shape "
+                         f"{values.shape}.")
+    return values
+
+
+def _square(matrix, name):
+    """``matrix`` as a square 2-D float array, or a ValueError naming ``name``."""
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"{name} must be a square (n_profiles, n_profiles) matrix; got "
+                         f"shape {matrix.shape}.")
+    return matrix
+
+
 class SimilarityMatrixDisplay:
     """Heat map of a profiles × profiles similarity matrix, grouped by area.
 
     Parameters
     ----------
-    similarity : ndarray of shape (n_profiles, n_profiles)
+    similarity : array-like of shape (n_profiles, n_profiles)
     areas : array-like of shape (n_profiles,)
     subjects : array-like of shape (n_profiles,), optional
         Used in the tick labels.
+
+    Raises
+    ------
+    ValueError
+        When ``similarity`` is not square, or ``areas`` (``subjects``) does not give
+        one label per row.
 
     Attributes
     ----------
@@ -59,9 +83,11 @@ class SimilarityMatrixDisplay:
     """
 
     def __init__(self, similarity, areas, subjects=None):
-        self.similarity = np.asarray(similarity)
-        self.areas = np.asarray(areas)
-        self.subjects = None if subjects is None else np.asarray(subjects)
+        self.similarity = _square(similarity, "similarity")
+        n = len(self.similarity)
+        self.areas = _per_row(areas, n, "areas", "row of similarity")
+        self.subjects = None if subjects is None else _per_row(
+            subjects, n, "subjects", "row of similarity")
 
     @classmethod
     def from_estimator(cls, mapping, X, y=None, *, ax=None, **kwargs):
@@ -100,9 +126,14 @@ class SilhouetteDisplay:
 
     Parameters
     ----------
-    silhouettes : ndarray of shape (n_profiles,)
+    silhouettes : array-like of shape (n_profiles,)
         Per-profile silhouette values (``sklearn.metrics.silhouette_samples``).
     areas : array-like of shape (n_profiles,)
+
+    Raises
+    ------
+    ValueError
+        When ``areas`` does not give one label per silhouette.
 
     Examples
     --------
@@ -116,7 +147,10 @@ class SilhouetteDisplay:
 
     def __init__(self, silhouettes, areas):
         self.silhouettes = np.asarray(silhouettes, dtype=float)
-        self.areas = np.asarray(areas)
+        if self.silhouettes.ndim != 1:
+            raise ValueError("silhouettes must be one value per profile, shape "
+                             f"(n_profiles,); got shape {self.silhouettes.shape}.")
+        self.areas = _per_row(areas, len(self.silhouettes), "areas", "silhouette")
         self.mean_ = float(self.silhouettes.mean())
 
     @classmethod
@@ -146,6 +180,21 @@ class SilhouetteDisplay:
 class MDSDisplay:
     """Two-dimensional classical MDS embedding of the profiles, coloured by area.
 
+    Parameters
+    ----------
+    embedding : array-like of shape (n_profiles, 2)
+    areas : array-like of shape (n_profiles,)
+    subjects : array-like of shape (n_profiles,), optional
+        Labels of the points.
+
+    Raises
+    ------
+    ValueError
+        When ``embedding`` is not ``(n_profiles, 2)`` or ``areas`` (``subjects``) does
+        not give one label per point; :meth:`from_dissimilarity` also when ``D`` is
+        not a square, finite, symmetric dissimilarity matrix with a zero diagonal
+        (see :func:`~sklearn_brainmap.utils.classical_mds`).
+
     Examples
     --------
     >>> import numpy as np
@@ -157,16 +206,22 @@ class MDSDisplay:
     """
 
     def __init__(self, embedding, areas, subjects=None):
-        self.embedding = np.asarray(embedding)
-        self.areas = np.asarray(areas)
-        self.subjects = None if subjects is None else np.asarray(subjects)
+        self.embedding = np.asarray(embedding, dtype=float)
+        if self.embedding.ndim != 2 or self.embedding.shape[1] != 2:
+            raise ValueError("embedding must have shape (n_profiles, 2); got shape "
+                             f"{self.embedding.shape}.")
+        n = len(self.embedding)
+        self.areas = _per_row(areas, n, "areas", "point of the embedding")
+        self.subjects = None if subjects is None else _per_row(
+            subjects, n, "subjects", "point of the embedding")
 
     @classmethod
     def from_dissimilarity(cls, D, areas, subjects=None, *, ax=None,
                            title="profiles (classical MDS of 1 − similarity)"):
-        """Embed a dissimilarity matrix (classical MDS) and draw it."""
-        return cls(classical_mds(np.asarray(D, dtype=float)), areas,
-                   subjects).plot(ax=ax, title=title)
+        """Embed a dissimilarity matrix ``D`` (classical MDS) and draw it."""
+        D = _square(D, "D")
+        _per_row(areas, len(D), "areas", "row of D")
+        return cls(classical_mds(D), areas, subjects).plot(ax=ax, title=title)
 
     @classmethod
     def from_estimator(cls, mapping, X, y=None, *, ax=None):
@@ -198,12 +253,19 @@ class SubsamplingCurveDisplay:
 
     Parameters
     ----------
-    sizes : ndarray of shape (n_sizes,)
-    scores : ndarray of shape (n_sizes, n_draws)
+    sizes : array-like of shape (n_sizes,)
+        Positive (the x axis is logarithmic).
+    scores : array-like of shape (n_sizes, n_draws) or (n_sizes,)
     fit : callable, optional
         E.g. a :class:`~sklearn_brainmap.model_selection.CurveFit`.
     label : str, default="scores"
     xlabel : str, default="source units"
+
+    Raises
+    ------
+    ValueError
+        When ``sizes`` is not one-dimensional with positive finite values, or
+        ``scores`` does not have one row per size.
 
     Examples
     --------
@@ -219,7 +281,15 @@ class SubsamplingCurveDisplay:
 
     def __init__(self, sizes, scores, *, fit=None, label="scores", xlabel="source units"):
         self.sizes = np.asarray(sizes, dtype=float)
-        self.scores = np.asarray(scores, dtype=float).reshape(len(self.sizes), -1)
+        if self.sizes.ndim != 1 or not (np.isfinite(self.sizes).all()
+                                        and (self.sizes > 0).all()):
+            raise ValueError("sizes must be a one-dimensional array of positive numbers "
+                             f"(the x axis is logarithmic); got {self.sizes!r}.")
+        scores = np.asarray(scores, dtype=float)
+        if scores.ndim not in (1, 2) or len(scores) != len(self.sizes):
+            raise ValueError(f"scores must have one row per size, shape ({len(self.sizes)}, "
+                             f"n_draws) or ({len(self.sizes)},); got shape {scores.shape}.")
+        self.scores = scores.reshape(len(self.sizes), -1)
         self.fit = fit
         self.label = label
         self.xlabel = xlabel
@@ -253,9 +323,17 @@ class PredictionDisplay:
 
     Parameters
     ----------
-    y_true, y_pred : ndarray of shape (n_stimuli, n_units)
+    y_true, y_pred : array-like of shape (n_stimuli, n_units) or (n_stimuli,)
+        The same shape.
     units : sequence of int, optional
-        Units to draw (default: up to 4, the best, median and worst by R²).
+        Columns to draw, each in ``[0, n_units)`` (default: up to 4, the best, median
+        and worst by R²).
+
+    Raises
+    ------
+    ValueError
+        When ``y_true`` and ``y_pred`` differ in shape or have more than two
+        dimensions, or a unit is not a column index in ``[0, n_units)``.
 
     Examples
     --------
@@ -268,14 +346,25 @@ class PredictionDisplay:
     """
 
     def __init__(self, y_true, y_pred, units=None):
-        self.y_true = np.asarray(y_true, dtype=float).reshape(len(y_true), -1)
-        self.y_pred = np.asarray(y_pred, dtype=float).reshape(len(y_pred), -1)
+        y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+        if y_true.shape != y_pred.shape or y_true.ndim not in (1, 2) or not y_true.size:
+            raise ValueError("y_true and y_pred must have the same shape, (n_stimuli, "
+                             f"n_units) or (n_stimuli,); got {y_true.shape} and "
+                             f"{y_pred.shape}.")
+        self.y_true = y_true.reshape(len(y_true), -1)
+        self.y_pred = y_pred.reshape(len(y_pred), -1)
         self.r2 = columnwise_r2(self.y_true, self.y_pred)
+        n_units = self.y_true.shape[1]
         if units is None:
             ranked = np.argsort(np.where(np.isnan(self.r2), -np.inf, self.r2))[::-1]
             picks = [0, len(ranked) // 3, 2 * len(ranked) // 3, len(ranked) - 1]
             units = list(dict.fromkeys(int(ranked[k]) for k in picks))
-        self.units = list(units)
+        units = np.atleast_1d(np.asarray(units))
+        if (units.ndim != 1 or not units.size or units.dtype.kind not in "iu"
+                or (units < 0).any() or (units >= n_units).any()):
+            raise ValueError(f"units must be column indices in [0, {n_units}) (y_true has "
+                             f"{n_units} unit(s)); got {units.tolist()!r}.")
+        self.units = units.tolist()
 
     @classmethod
     def from_predictions(cls, y_true, y_pred, *, units=None, ax=None):

@@ -3,9 +3,53 @@
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ._validation import constant_columns
+
+
+def power_of_two_exponents(A, axis=None):
+    """Exponents ``e`` with ``max |A| · 2**−e`` in ``[0.5, 1)``.
+
+    ``axis=None``: one exponent for the whole array; ``axis=0``: one per column, and
+    so on (the reduced axis is removed). An all-zero part, or one with a NaN or an
+    infinite value, gets ``e = 0`` (it is left as it is).
+
+    Dividing by ``2**e`` (``np.ldexp(A, -e)``) is exact in binary floating point
+    (unless it produces subnormal numbers), so a computation that is invariant to the
+    scale of its input gives bit for bit the same result on the rescaled array, whose
+    largest magnitude is about 1: its squares, products and sums can neither overflow
+    nor underflow, whatever the scale of the data (1e-300 or 1e300).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.utils._stats import power_of_two_exponents
+    >>> A = np.array([[3.0, 0.0], [-5.0, 0.0]])
+    >>> e = power_of_two_exponents(A, axis=0)
+    >>> e.tolist(), np.ldexp(A, -e).tolist()
+    ([3, 0], [[0.375, 0.0], [-0.625, 0.0]])
+    """
+    A = np.asarray(A)
+    if A.size == 0:
+        shape = () if axis is None else np.delete(A.shape, axis)
+        return np.zeros(shape, dtype=np.intc)
+    # two reductions instead of np.abs(A).max(): no temporary of the size of A
+    return np.frexp(np.maximum(A.max(axis=axis), -A.min(axis=axis)))[1]
+
+
+def rescaled(A, axis=None):
+    """``A / 2**e`` with :func:`power_of_two_exponents` ``e``, and ``e``.
+
+    A float array (float64 unless ``A`` is float32) whose largest magnitude (per
+    column with ``axis=0``) is in ``[0.5, 1)``; see :func:`power_of_two_exponents`.
+    """
+    A = np.asarray(A)
+    if A.dtype not in (np.float32, np.float64):
+        A = A.astype(np.float64)
+    e = power_of_two_exponents(A, axis=axis)
+    return np.ldexp(A, -(e if axis is None else np.expand_dims(e, axis))), e
 
 
 def unit_columns(A):
@@ -16,12 +60,27 @@ def unit_columns(A):
     zero (their correlation with anything is then 0 rather than NaN); the mask of
     those columns is returned so callers can treat them as they document.
 
+    When a column's magnitude is beyond ``2**±256`` (``2**±32`` in float32), the columns
+    are first divided by a power of two near their largest magnitude (exact: the result
+    does not change), so that the result is the same for ``c · A`` at any scale ``c``
+    that keeps the data finite: columns at 1e-200 or 1e200 are not lost to underflow or
+    overflow of their squares. A column counts as constant by the relative threshold of
+    :func:`~sklearn_brainmap.utils.constant_columns`: a tiny column that varies is not
+    constant.
+
+    Parameters
+    ----------
+    A : array-like of shape (n_samples, n_columns)
+        Finite values.
+
     Returns
     -------
-    U : ndarray, same shape and dtype as ``A``
+    U : ndarray of shape (n_samples, n_columns)
+        float64, or float32 for a float32 ``A``.
     mean : ndarray of shape (n_columns,)
     norm : ndarray of shape (n_columns,)
-        Euclidean norm of each centred column (``sqrt(n) × std``); 0 for constant ones.
+        Euclidean norm of each centred column (``sqrt(n) × std``); 0 for constant ones
+        (``inf`` only when the norm itself exceeds the float range).
     constant : ndarray of bool, shape (n_columns,)
 
     Examples
@@ -34,14 +93,36 @@ def unit_columns(A):
     ([False, True], True)
     """
     A = np.asarray(A)
-    constant = constant_columns(A)
-    mean = A.mean(axis=0)
-    U = A - mean
+    if A.dtype not in (np.float32, np.float64):
+        A = A.astype(np.float64)
+    if A.shape[0] == 0:
+        return A.copy(), np.full(A.shape[1], np.nan), np.zeros(A.shape[1]), \
+            np.zeros(A.shape[1], dtype=bool)
+    hi, lo = A.max(axis=0), A.min(axis=0)
+    top = np.maximum(hi, -lo)
+    # the test of constant_columns, from the same two reductions
+    with np.errstate(over="ignore"):  # a range beyond the float range: inf, not constant
+        constant = hi - lo <= 16 * np.finfo(A.dtype).eps * top
+    e = np.frexp(top)[1]
+    if np.abs(e).max() <= np.finfo(A.dtype).maxexp // 4:
+        # squares of magnitudes within 2**±256 (float64) neither overflow nor underflow
+        mean = A.mean(axis=0)
+        U = A - mean
+        e = None
+    else:
+        # divided by a power of two per column (exact): sums of squares of data at
+        # 1e-300 or 1e300 stay in range, and the result does not change
+        U = np.ldexp(A, -e)
+        mean = U.mean(axis=0)
+        U -= mean
     norm = np.sqrt(np.einsum("ij,ij->j", U, U))
     norm[constant] = 0.0
     U[:, constant] = 0.0
     scale = np.where(constant, 1.0, norm).astype(U.dtype, copy=False)
     U /= scale
+    if e is not None:
+        with np.errstate(over="ignore"):  # inf: a norm beyond the float range (documented)
+            mean, norm = np.ldexp(mean, e), np.ldexp(norm, e)
     return U, mean, norm, constant
 
 
@@ -53,6 +134,23 @@ def columnwise_r2(Y_true, Y_pred, sample_weight=None):
     constant column), an undefined score is NaN here so that aggregates can exclude it.
     A column counts as constant when it is constant over the samples of positive weight.
 
+    Beyond ``2**±256`` (``2**±32`` in float32), each column of ``Y_true`` and ``Y_pred``
+    is divided by the same power of two (``sample_weight`` always by another), which
+    leaves R² unchanged but keeps the sums of squares in range: data at 1e-200 or 1e200 give the same R² as at 1. An R² below the
+    float64 range (a prediction more than ~1e150 times the spread of its target) is
+    ``-inf``.
+
+    Parameters
+    ----------
+    Y_true : array-like of shape (n_samples, n_columns) or (n_samples,)
+    Y_pred : array-like of the same shape
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    r2 : ndarray of shape (n_columns,)
+        (Shape ``(1,)`` for one-dimensional inputs.)
+
     Examples
     --------
     >>> import numpy as np
@@ -61,6 +159,14 @@ def columnwise_r2(Y_true, Y_pred, sample_weight=None):
     >>> columnwise_r2(y, y + [[0.1, 0.0], [-0.1, 0.0], [0.0, 0.0]]).round(2)
     array([0.99,  nan])
     """
+    Y_true, Y_pred = _float_columns(Y_true), _float_columns(Y_pred)
+    if Y_true.shape != Y_pred.shape:
+        raise ValueError(f"Y_true and Y_pred must have the same shape; got {Y_true.shape} "
+                         f"and {Y_pred.shape}.")
+    e = power_of_two_exponents(Y_true, axis=0)
+    if np.abs(e).max(initial=0) > np.finfo(Y_true.dtype).maxexp // 4:
+        # one power of two per column (exact): R² is unchanged, the squares stay in range
+        Y_true, Y_pred = np.ldexp(Y_true, -e), np.ldexp(Y_pred, -e)
     resid = Y_true - Y_pred
     if sample_weight is None:
         centred = Y_true - Y_true.mean(axis=0)
@@ -69,18 +175,41 @@ def columnwise_r2(Y_true, Y_pred, sample_weight=None):
         constant = constant_columns(Y_true)
     else:
         w = np.asarray(sample_weight, dtype=np.float64)
+        if w.shape != (Y_true.shape[0],):
+            raise ValueError(f"sample_weight must have shape ({Y_true.shape[0]},), one "
+                             f"weight per sample; got {w.shape}.")
+        w, _ = rescaled(w)
         centred = Y_true - np.average(Y_true, axis=0, weights=w)
         ss_res = np.einsum("i,ij,ij->j", w, resid, resid)
         ss_tot = np.einsum("i,ij,ij->j", w, centred, centred)
         constant = constant_columns(Y_true[w > 0])
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r2 = 1.0 - ss_res / ss_tot
     r2[constant] = np.nan
     return r2
 
 
+def _float_columns(A):
+    """``A`` as a 2-D float array (float32 kept), without copying arrays that are."""
+    A = np.asarray(A)
+    if A.dtype not in (np.float32, np.float64):
+        A = A.astype(np.float64)
+    return A.reshape(len(A), -1) if A.ndim == 1 else A
+
+
 def columnwise_pearson(Y_true, Y_pred):
     """Pearson correlation of each column pair; NaN where either column is constant.
+
+    Computed from :func:`unit_columns`, so it is the same for data at any scale.
+
+    Parameters
+    ----------
+    Y_true : array-like of shape (n_samples, n_columns) or (n_samples,)
+    Y_pred : array-like of the same shape
+
+    Returns
+    -------
+    r : ndarray of shape (n_columns,)
 
     Examples
     --------
@@ -90,6 +219,10 @@ def columnwise_pearson(Y_true, Y_pred):
     >>> columnwise_pearson(y, 2 * y + 1).round(6)
     array([1., 1.])
     """
+    Y_true, Y_pred = _float_columns(Y_true), _float_columns(Y_pred)
+    if Y_true.shape != Y_pred.shape:
+        raise ValueError(f"Y_true and Y_pred must have the same shape; got {Y_true.shape} "
+                         f"and {Y_pred.shape}.")
     Ut, *_, const_t = unit_columns(Y_true)
     Up, *_, const_p = unit_columns(Y_pred)
     r = np.einsum("ij,ij->j", Ut, Up)
@@ -108,6 +241,24 @@ def classical_mds(D, n_components=2):
     ``B`` scaled by the square roots of their (non-negative) eigenvalues. Deterministic,
     unlike the iterative SMACOF of :class:`sklearn.manifold.MDS`.
 
+    Parameters
+    ----------
+    D : array-like of shape (n_points, n_points)
+        Dissimilarities: finite, non-negative, symmetric, with a zero diagonal
+        (within ``1e-10 × max D``; the mean of ``D`` and ``Dᵀ`` is used).
+    n_components : int, default=2
+
+    Returns
+    -------
+    embedding : ndarray of shape (n_points, n_components)
+
+    Raises
+    ------
+    ValueError
+        When ``D`` is not a square, finite, symmetric, non-negative matrix with a zero
+        diagonal (a similarity matrix, with ones on its diagonal, is refused: pass
+        ``1 − S``).
+
     Examples
     --------
     >>> import numpy as np
@@ -117,9 +268,39 @@ def classical_mds(D, n_components=2):
     >>> bool(np.allclose(np.linalg.norm(xy[0] - xy[2]), 4.0))
     True
     """
+    D = check_dissimilarity(D, "D")
+    # classical MDS is scale-equivariant: embed D / 2**e, then scale back (exact)
+    D, e = rescaled(D)
     n = D.shape[0]
     J = np.eye(n) - 1.0 / n
     B = -0.5 * J @ (D**2) @ J
     values, vectors = np.linalg.eigh(B)
     order = np.argsort(values)[::-1][:n_components]
-    return vectors[:, order] * np.sqrt(np.maximum(values[order], 0.0))
+    return np.ldexp(vectors[:, order] * np.sqrt(np.maximum(values[order], 0.0)), e)
+
+
+def check_dissimilarity(D, name):
+    """``D`` as a float64 dissimilarity matrix, or a ValueError that names ``name``.
+
+    Square, finite, non-negative, symmetric and with a zero diagonal, each within
+    ``1e-10 × max |D|`` (rounding); returned symmetrised, ``(D + Dᵀ) / 2``.
+    """
+    D = check_array(D, dtype=np.float64, input_name=name, ensure_min_samples=1)
+    if D.shape[0] != D.shape[1]:
+        raise ValueError(f"{name} must be a square dissimilarity matrix "
+                         f"(n_points, n_points); got shape {D.shape}.")
+    tol = 1e-10 * np.abs(D).max()
+    if np.abs(D - D.T).max() > tol:
+        raise ValueError(f"{name} must be symmetric; the largest difference between "
+                         f"{name}[i, j] and {name}[j, i] is {np.abs(D - D.T).max():.3g}. "
+                         f"Symmetrise it, e.g. ({name} + {name}.T) / 2.")
+    if np.abs(np.diag(D)).max() > tol:
+        raise ValueError(f"{name} must have a zero diagonal (a dissimilarity matrix); its "
+                         f"diagonal reaches {np.abs(np.diag(D)).max():.3g}. For a "
+                         "similarity matrix S pass 1 - S.")
+    if D.min() < -tol:
+        raise ValueError(f"{name} must be non-negative (dissimilarities); its smallest "
+                         f"entry is {D.min():.3g}.")
+    D = (D + D.T) / 2
+    np.fill_diagonal(D, 0.0)
+    return np.maximum(D, 0.0)

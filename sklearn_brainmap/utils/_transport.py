@@ -17,6 +17,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._stats import unit_columns
@@ -125,6 +126,13 @@ def sinkhorn_plan(C, reg, *, max_iter=1000, tol=1e-6):
         Rows sum to ``1/N_x`` exactly; columns to ``1/N_y`` within ``tol``.
     n_iter : int
         Number of iterations run.
+
+    Raises
+    ------
+    ValueError
+        When the solver's plan is not finite (``reg`` so small, e.g. 1e-320, that
+        ``C / ε`` overflows); a plan that has not converged within ``max_iter`` gives a
+        :class:`~sklearn.exceptions.ConvergenceWarning` instead.
     """
     import ot
 
@@ -140,6 +148,12 @@ def sinkhorn_plan(C, reg, *, max_iter=1000, tol=1e-6):
         P, log = ot.sinkhorn(a, b, C - C.min(), reg * span, method=method,
                              numItermax=max_iter, stopThr=tol / np.sqrt(n_y), log=True,
                              warn=False)
+    if not np.isfinite(P).all():
+        # not a slow convergence but a failure (ε so small that C/ε overflows): a plan
+        # of NaN would score as if every unit were constant
+        raise ValueError(f"Sinkhorn failed: its plan is not finite (reg={reg:g}, "
+                         f"ε = reg × cost range = {reg * span:.3g}, too small for the "
+                         "solver); increase reg or use method='exact'.")
     err = np.abs(P.sum(axis=0) - b).sum()
     numerical = [str(w.message) for w in caught if "numerical" in str(w.message)]
     if numerical or not err <= tol:
@@ -151,12 +165,23 @@ def sinkhorn_plan(C, reg, *, max_iter=1000, tol=1e-6):
 
 
 #: Parameters of the transport, as for :class:`~sklearn_brainmap.SoftMatching`.
+#: ``reg = 0`` passes the declared constraints so that :func:`check_transport_params`
+#: can say what to do instead (it is refused for Sinkhorn, ignored by the exact solver).
 _TRANSPORT_PARAMS = {
     "method": [StrOptions({"exact", "sinkhorn"})],
-    "reg": [Interval(Real, 0, None, closed="neither")],
+    "reg": [Interval(Real, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
 }
+
+
+def check_transport_params(method, reg):
+    """Refuse ``reg = 0`` for Sinkhorn, pointing at the exact solver; the declared
+    constraints refuse negative values, a bad ``method`` and ``max_iter < 1``."""
+    if method == "sinkhorn" and not reg > 0:
+        raise ValueError(f"reg must be positive for method='sinkhorn' (got reg={reg!r}): "
+                         "the entropic problem needs a regularisation; use "
+                         "method='exact' for the unregularised problem.")
 
 
 @validate_params({"C": ["array-like"], **_TRANSPORT_PARAMS},
@@ -165,8 +190,28 @@ def transport_plan(C, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
     """Optimal plan with uniform marginals and the number of iterations run.
 
     ``method="exact"`` calls :func:`exact_plan` (a direct solver: 1 iteration is
-    reported), ``"sinkhorn"`` calls :func:`sinkhorn_plan`.
+    reported; ``reg`` is ignored), ``"sinkhorn"`` calls :func:`sinkhorn_plan`.
+
+    Parameters
+    ----------
+    C : array-like of shape (N_x, N_y)
+        Finite costs.
+    method : {"exact", "sinkhorn"}, default="exact"
+    reg : float, default=0.02
+        Sinkhorn's regularisation relative to the cost range; must be positive for
+        ``method="sinkhorn"`` (a ``ValueError`` points at ``method="exact"``).
+    max_iter : int, default=1000
+        Sinkhorn only, at least 1.
+    tol : float, default=1e-6
+        Sinkhorn only.
+
+    Returns
+    -------
+    P : ndarray or scipy.sparse.csr_array of shape (N_x, N_y)
+    n_iter : int
     """
+    check_transport_params(method, reg)
+    C = check_array(C, dtype=np.float64, input_name="C")
     if method == "exact":
         return exact_plan(C), 1
     return sinkhorn_plan(C, reg, max_iter=max_iter, tol=tol)
@@ -206,7 +251,15 @@ def unit_matching(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6,
         assignment), ``score = Σ P_ij corr_ij`` over the non-constant units (NaN when
         one side has none), ``n_iter``, and the unit columns of ``X`` with their
         statistics for callers that predict.
+
+    Raises
+    ------
+    ValueError
+        ``reg`` not positive with ``method="sinkhorn"`` (use ``method="exact"`` for the
+        unregularised problem); the declared constraints refuse an unknown
+        ``method``, a negative ``reg`` and ``max_iter < 1``.
     """
+    check_transport_params(method, reg)
     Ux, x_mean, x_norm, x_const = unit_columns(X)
     Uy, _, _, y_const = unit_columns(Y)
     stacklevel += 1  # this function's validate_params wrapper

@@ -6,7 +6,7 @@ from numbers import Integral
 import numpy as np
 from scipy import sparse
 from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _num_samples, check_array, validate_data
 
 
 class ConstantUnitWarning(UserWarning):
@@ -46,7 +46,8 @@ def constant_columns(A):
         return np.zeros(A.shape[1], dtype=bool)
     eps = np.finfo(A.dtype).eps if A.dtype.kind == "f" else np.finfo(float).eps
     scale = np.max(np.abs(A), axis=0)
-    return np.ptp(A, axis=0) <= 16 * eps * scale
+    with np.errstate(over="ignore"):  # a range beyond the float range: inf, not constant
+        return np.ptp(A, axis=0) <= 16 * eps * scale
 
 
 def warn_constant(mask, what, consequence, stacklevel=3):
@@ -77,15 +78,16 @@ def validate_regression_data(estimator, X, y, *, reset=True):
     shape = getattr(y, "shape", ())
     if shape is not None and len(shape) == 2 and shape[1] == 0:
         raise ValueError("y has 0 target columns; at least one target is required.")
-    X, y = validate_data(
-        estimator,
-        X,
-        y,
-        reset=reset,
-        dtype=[np.float64, np.float32],
-        multi_output=True,
-        y_numeric=True,
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # see check_response_matrix
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
     y_1d = y.ndim == 1
     Y = np.asarray(y, dtype=X.dtype)
     if y_1d:
@@ -95,7 +97,8 @@ def validate_regression_data(estimator, X, y, *, reset=True):
 
 def validate_predict_data(estimator, X):
     """Validate ``X`` at predict time against what the estimator was fitted on."""
-    return validate_data(estimator, X, reset=False, dtype=[np.float64, np.float32])
+    with np.errstate(over="ignore", invalid="ignore"):  # see check_response_matrix
+        return validate_data(estimator, X, reset=False, dtype=[np.float64, np.float32])
 
 
 @validate_params(
@@ -107,17 +110,43 @@ def validate_predict_data(estimator, X):
 )
 def check_response_matrix(A, name, *, min_samples=2, dtype=(np.float64, np.float32)):
     """Validate a ``(n_stimuli, n_units)`` response matrix for a metric function."""
-    A = check_array(A, dtype=list(dtype), ensure_min_samples=min_samples,
-                    input_name=name)
+    # scikit-learn's finiteness check sums the array: data near the float range (finite,
+    # accepted) make that sum overflow with a RuntimeWarning that means nothing here
+    with np.errstate(over="ignore", invalid="ignore"):
+        A = check_array(A, dtype=list(dtype), ensure_min_samples=min_samples,
+                        input_name=name)
     return A
 
 
 @validate_params({"X": ["array-like"], "Y": ["array-like"], "names": [tuple, list]},
                  prefer_skip_nested_validation=True)
 def check_same_stimuli(X, Y, names=("X", "Y")):
-    """Raise a clear error when two response matrices have different stimulus counts."""
-    if X.shape[0] != Y.shape[0]:
+    """Raise a clear error when two response matrices have different stimulus counts.
+
+    Parameters
+    ----------
+    X, Y : array-like of shape (n_stimuli, ...)
+        Arrays, lists, data frames: anything with a number of samples (rows).
+    names : tuple of str, default=("X", "Y")
+        The names of ``X`` and ``Y`` in the message.
+
+    Raises
+    ------
+    ValueError
+        When the numbers of rows differ.
+
+    Examples
+    --------
+    >>> from sklearn_brainmap.utils import check_same_stimuli
+    >>> check_same_stimuli([[1.0], [2.0]], [[1.0, 0.0], [2.0, 0.0]])
+    >>> check_same_stimuli([[1.0], [2.0]], [[1.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: X and Y must have the same stimuli (rows): X has 2 rows, Y has 1.
+    """
+    n_x, n_y = _num_samples(X), _num_samples(Y)
+    if n_x != n_y:
         raise ValueError(
             f"{names[0]} and {names[1]} must have the same stimuli (rows): "
-            f"{names[0]} has {X.shape[0]} rows, {names[1]} has {Y.shape[0]}."
+            f"{names[0]} has {n_x} rows, {names[1]} has {n_y}."
         )

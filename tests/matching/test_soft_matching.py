@@ -194,6 +194,9 @@ def test_bad_input(rng):
     with pytest.raises(InvalidParameterError, match="method"):
         SoftMatching(method="emd").fit(X, X)
     with pytest.raises(InvalidParameterError, match="reg"):
+        SoftMatching(method="sinkhorn", reg=-1).fit(X, X)
+    with pytest.raises(ValueError, match="reg must be positive for method='sinkhorn'.*"
+                                         "method='exact'"):
         SoftMatching(method="sinkhorn", reg=0).fit(X, X)
     with pytest.raises(ValueError, match="same stimuli"):
         soft_matching_score(X, X[:-1])
