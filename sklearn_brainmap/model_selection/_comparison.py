@@ -12,10 +12,9 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning
+from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning, check_folds
 from ._pairwise import PairwiseMapping
 from ._profiles import area_silhouette, same_area_predictivity
-from ._validation import check_folds
 
 logger = logging.getLogger(__name__)
 

@@ -5,72 +5,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
-from ..utils import UNIT_SCORES, ConstantUnitWarning, check_same_stimuli
-
-
-def _fold_indices(index, n_samples, what):
-    """Integer indices from an index array or a boolean mask over ``n_samples`` rows."""
-    index = np.asarray(index)
-    if index.dtype == bool:
-        if index.shape != (n_samples,):
-            raise ValueError(f"{what} is a boolean mask of shape {index.shape}; a mask must "
-                             f"have one entry per stimulus ({n_samples}).")
-        return np.flatnonzero(index)
-    if index.ndim != 1 or (index.size and index.dtype.kind not in "iu"):
-        raise ValueError(f"{what} must be a 1-D array of integer indices or a boolean "
-                         f"mask, got dtype {index.dtype} and shape {index.shape}.")
-    index = index.astype(np.intp)
-    if index.size and (index.min() < -n_samples or index.max() >= n_samples):
-        raise ValueError(f"{what} holds indices outside the {n_samples} stimuli "
-                         f"(from {index.min()} to {index.max()}).")
-    return np.where(index < 0, index + n_samples, index)
-
-
-def check_folds(cv, X, y=None, *, min_test=2):
-    """The folds of ``cv`` over the rows of ``X`` as checked integer index arrays.
-
-    Each training fold needs at least 2 stimuli and each test fold ``min_test``: a
-    held-out score of a unit (R², Pearson r) is undefined on a single stimulus, so
-    leave-one-out folds cannot score units.
-
-    Parameters
-    ----------
-    cv : int, cross-validation generator or iterable
-        As in :func:`sklearn.model_selection.check_cv`; folds may be index arrays or
-        boolean masks.
-    X : array-like of shape (n_stimuli, ...)
-    y : array-like, default=None
-        Passed to the splitter (stratified splitters need it).
-    min_test : int, default=2
-
-    Returns
-    -------
-    folds : list of (ndarray, ndarray)
-    """
-    n = len(X)
-    folds = list(check_cv(cv).split(X, y))
-    if not folds:
-        raise ValueError("cv gave no folds (an empty list, or a generator already "
-                         "used up): pass a splitter such as KFold(5), or a list of "
-                         "(train, test) pairs.")
-    checked = []
-    for k, (train, test) in enumerate(folds):
-        train = _fold_indices(train, n, f"the training indices of fold {k}")
-        test = _fold_indices(test, n, f"the test indices of fold {k}")
-        if train.size < 2:
-            raise ValueError(f"Fold {k} trains on {train.size} stimuli; at least 2 are "
-                             "needed.")
-        if test.size < min_test:
-            raise ValueError(
-                f"Fold {k} tests on {test.size} stimulus(i): a held-out score of a unit "
-                f"needs at least {min_test} test stimuli, so leave-one-out folds cannot "
-                "score units; use KFold (or ShuffleSplit) with larger test folds.")
-        checked.append((train, test))
-    return checked
+from ..utils import UNIT_SCORES, ConstantUnitWarning, check_folds, check_same_stimuli
 
 
 @validate_params(

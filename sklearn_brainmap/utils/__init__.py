@@ -9,6 +9,7 @@ from ._unit_scores import AGGREGATES, UNIT_SCORES, aggregate_unit_scores
 from ._validation import (
     AboveCeilingWarning,
     ConstantUnitWarning,
+    check_folds,
     check_response_matrix,
     check_same_stimuli,
     constant_columns,
@@ -26,6 +27,7 @@ __all__ = [
     "aggregate_unit_scores",
     "blas_thread_count",
     "blas_threads_for",
+    "check_folds",
     "check_response_matrix",
     "check_same_stimuli",
     "classical_mds",

@@ -5,6 +5,7 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
+from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _num_samples, check_array, validate_data
 
@@ -150,3 +151,82 @@ def check_same_stimuli(X, Y, names=("X", "Y")):
             f"{names[0]} and {names[1]} must have the same stimuli (rows): "
             f"{names[0]} has {n_x} rows, {names[1]} has {n_y}."
         )
+
+
+def _fold_indices(index, n_samples, what):
+    """Integer indices from an index array or a boolean mask over ``n_samples`` rows."""
+    index = np.asarray(index)
+    if index.dtype == bool:
+        if index.shape != (n_samples,):
+            raise ValueError(f"{what} is a boolean mask of shape {index.shape}; a mask must "
+                             f"have one entry per stimulus ({n_samples}).")
+        return np.flatnonzero(index)
+    if index.ndim != 1 or (index.size and index.dtype.kind not in "iu"):
+        raise ValueError(f"{what} must be a 1-D array of integer indices or a boolean "
+                         f"mask, got dtype {index.dtype} and shape {index.shape}.")
+    index = index.astype(np.intp)
+    if index.size and (index.min() < -n_samples or index.max() >= n_samples):
+        raise ValueError(f"{what} holds indices outside the {n_samples} stimuli "
+                         f"(from {index.min()} to {index.max()}).")
+    return np.where(index < 0, index + n_samples, index)
+
+
+@validate_params(
+    {"cv": ["cv_object"], "X": ["array-like"], "y": ["array-like", None],
+     "min_test": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
+def check_folds(cv, X, y=None, *, min_test=2):
+    """The folds of ``cv`` over the rows of ``X`` as checked integer index arrays.
+
+    Each training fold needs at least 2 stimuli and each test fold ``min_test``: a
+    held-out score of a unit (R², Pearson r) is undefined on a single stimulus, so
+    leave-one-out folds cannot score units.
+
+    Parameters
+    ----------
+    cv : int, cross-validation generator or iterable
+        As in :func:`sklearn.model_selection.check_cv`; folds may be index arrays or
+        boolean masks.
+    X : array-like of shape (n_stimuli, ...)
+    y : array-like, default=None
+        Passed to the splitter (stratified splitters need it).
+    min_test : int, default=2
+
+    Returns
+    -------
+    folds : list of (ndarray, ndarray)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.utils import check_folds
+    >>> X = np.zeros((6, 2))
+    >>> mask = np.array([True, True, True, True, False, False])
+    >>> check_folds([(mask, ~mask)], X)
+    [(array([0, 1, 2, 3]), array([4, 5]))]
+    >>> check_folds([([0, 1, 2, 3, 4], [5])], X)
+    Traceback (most recent call last):
+    ...
+    ValueError: Fold 0 tests on 1 stimulus(i): a held-out score of a unit needs at least 2 test stimuli, so leave-one-out folds cannot score units; use KFold (or ShuffleSplit) with larger test folds.
+    """
+    n = _num_samples(X)
+    folds = list(check_cv(cv).split(X, y))
+    if not folds:
+        raise ValueError("cv gave no folds (an empty list, or a generator already "
+                         "used up): pass a splitter such as KFold(5), or a list of "
+                         "(train, test) pairs.")
+    checked = []
+    for k, (train, test) in enumerate(folds):
+        train = _fold_indices(train, n, f"the training indices of fold {k}")
+        test = _fold_indices(test, n, f"the test indices of fold {k}")
+        if train.size < 2:
+            raise ValueError(f"Fold {k} trains on {train.size} stimuli; at least 2 are "
+                             "needed.")
+        if test.size < min_test:
+            raise ValueError(
+                f"Fold {k} tests on {test.size} stimulus(i): a held-out score of a unit "
+                f"needs at least {min_test} test stimuli, so leave-one-out folds cannot "
+                "score units; use KFold (or ShuffleSplit) with larger test folds.")
+        checked.append((train, test))
+    return checked
