@@ -12,13 +12,15 @@ from ._profiles import check_profile_labels
 from ._validation import cross_val_unit_scores
 
 
-@validate_params(
-    {"estimator": [HasMethods(["fit", "predict"])], "X": ["array-like"],
-     "subjects": ["array-like"], "areas": ["array-like"], "cv": ["cv_object"],
-     "scoring": [StrOptions(set(UNIT_SCORES))],
-     "aggregate": [StrOptions(set(AGGREGATES))]},
-    prefer_skip_nested_validation=True,
-)
+#: Parameters of the pooled (N−1) analyses.
+_POOLED_PARAMETERS = {
+    "estimator": [HasMethods(["fit", "predict"])], "X": ["array-like"],
+    "subjects": ["array-like"], "areas": ["array-like"], "cv": ["cv_object"],
+    "scoring": [StrOptions(set(UNIT_SCORES))], "aggregate": [StrOptions(set(AGGREGATES))],
+}
+
+
+@validate_params(_POOLED_PARAMETERS, prefer_skip_nested_validation=True)
 def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
                          aggregate="median"):
     """Score each subject's area from the pooled units of all other subjects (N−1 pooling).
@@ -84,13 +86,7 @@ def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
     return Bunch(profiles=profiles, scores=np.array(scores), unit_scores=unit_scores)
 
 
-@validate_params(
-    {"estimator": [HasMethods(["fit", "predict"])], "X": ["array-like"],
-     "subjects": ["array-like"], "areas": ["array-like"], "cv": ["cv_object"],
-     "scoring": [StrOptions(set(UNIT_SCORES))],
-     "aggregate": [StrOptions(set(AGGREGATES))]},
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_POOLED_PARAMETERS, prefer_skip_nested_validation=True)
 def cross_animal_ceiling(estimator, X, subjects, areas, *, cv=5, scoring="r2",
                          aggregate="median"):
     """The same-area inter-subject score of each area under a transform class.
