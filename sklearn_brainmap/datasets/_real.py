@@ -12,17 +12,14 @@ NaN for missing repeats, the convention of
 """
 
 import csv
-import io
-import os
-import struct
-import zipfile
-import zlib
 from numbers import Integral
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import validate_params
+
+from ._files import (DATA_HOME, damaged, decode_images, dataset_folder, load_npy, load_npz,
+                     read_zip_members, get_data_home)
 
 #: Monkey of each Cowley et al. (2023) session shipped with the data.
 COWLEY2023_SESSIONS = {
@@ -31,138 +28,12 @@ COWLEY2023_SESSIONS = {
     "210325": "PE", "210621": "RA",
 }
 
-#: ``data_home`` of every loader: a folder, or None for the default.
-_DATA_HOME = [str, os.PathLike, None]
-
-
-@validate_params({"data_home": _DATA_HOME}, prefer_skip_nested_validation=True)
-def get_data_home(data_home=None):
-    """The folder that holds the datasets: ``data_home``, ``$SKLEARN_BRAINMAP_DATA`` or
-    ``~/sklearn_brainmap_data``.
-
-    Parameters
-    ----------
-    data_home : str or path-like, default=None
-        The folder; None for the environment variable or the default.
-
-    Returns
-    -------
-    data_home : pathlib.Path
-        With ``~`` expanded; it need not exist.
-
-    Examples
-    --------
-    >>> from sklearn_brainmap.datasets import get_data_home
-    >>> get_data_home("/data/recordings").as_posix()
-    '/data/recordings'
-    """
-    if data_home is None:
-        data_home = os.environ.get("SKLEARN_BRAINMAP_DATA",
-                                   Path("~") / "sklearn_brainmap_data")
-    return Path(data_home).expanduser()
-
-
-def _folder(data_home, name, expected):
-    folder = get_data_home(data_home) / name
-    missing = [f for f in expected if not (folder / f).exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"The {name} dataset was not found: expected {', '.join(missing)} in "
-            f"{folder}. Point data_home (or $SKLEARN_BRAINMAP_DATA) at a folder that "
-            f"contains {name}/.")
-    return folder
-
-
-#: What numpy, zipfile and zlib raise on a damaged .npy / .npz / .zip file.
-_READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, SyntaxError,
-                struct.error)
-
-#: The first bytes of a .npy file and of a zip archive (.npz, .zip).
-_NPY_MAGIC, _ZIP_MAGIC = b"\x93NUMPY", b"PK\x03\x04"
-
-
-def _damaged(path, reason):
-    """The error for a file that exists but cannot be read."""
-    return OSError(f"{path} cannot be read: {reason}. The file is corrupt or truncated "
-                   "(an interrupted download or copy?); re-download or re-copy it.")
-
-
-def _check_magic(path, magic, kind):
-    """An error naming ``path`` unless it starts with ``magic``.
-
-    Checked before numpy sees the file: numpy takes any file that is neither a .npy
-    nor a zip archive for a pickle, and would report "pickled data".
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(len(magic))
-    if len(head) == 0:
-        raise _damaged(path, "it is empty (0 bytes)")
-    if head != magic:
-        raise _damaged(path, f"it does not start like a {kind} file")
-
-
-def _load_npz(path, keys):
-    """The arrays of an .npz archive, with those named in ``keys`` required."""
-    _check_magic(path, _ZIP_MAGIC, ".npz (zip)")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except _READ_ERRORS as exc:
-        raise _damaged(path, f"{type(exc).__name__}: {exc}") from exc
-    missing = [key for key in keys if key not in arrays]
-    if missing:
-        raise _damaged(path, f"it lacks the array(s) {', '.join(missing)} (it holds "
-                             f"{', '.join(arrays) or 'none'})")
-    return arrays
-
-
-def _load_npy(path):
-    """The array of a .npy file."""
-    _check_magic(path, _NPY_MAGIC, ".npy")
-    try:
-        return np.load(path, allow_pickle=False)
-    except _READ_ERRORS as exc:
-        raise _damaged(path, f"{type(exc).__name__}: {exc}") from exc
-
-
-def _decode_images(blobs, names, where):
-    """Decode image files (bytes) into one uint8 array (needs Pillow).
-
-    ``names`` are the files' names, ``where`` the folder or archive that holds them
-    (named in the error for an image that cannot be decoded).
-    """
-    try:
-        from PIL import Image
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("Decoding images needs Pillow: pip install "
-                          "'sklearn_brainmap[images]'") from exc
-
-    pictures = []
-    for blob, name in zip(blobs, names):
-        try:
-            pictures.append(np.asarray(Image.open(io.BytesIO(blob)).convert("RGB")))
-        except (OSError, ValueError, SyntaxError) as exc:  # PIL's errors for bad data
-            raise _damaged(f"{where}: {name}", f"{type(exc).__name__}: {exc}") from exc
-    return np.stack(pictures)
-
-
-def _read_zip_members(archive, suffix):
-    """Sorted names and bytes of the members of ``archive`` that end with ``suffix``."""
-    _check_magic(archive, _ZIP_MAGIC, ".zip")
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            names = sorted(n for n in zf.namelist() if n.lower().endswith(suffix))
-            return names, [zf.read(n) for n in names]
-    except _READ_ERRORS as exc:
-        raise _damaged(archive, f"{type(exc).__name__}: {exc}") from exc
-
-
 #: The arrays of every Hénaff et al. penetration file.
 _HENAFF_KEYS = ("spike_counts", "category", "scale", "movie", "frame", "cluster_group",
                 "monkey", "penetration", "count_window_s")
 
 
-@validate_params({"data_home": _DATA_HOME}, prefer_skip_nested_validation=True)
+@validate_params({"data_home": DATA_HOME}, prefer_skip_nested_validation=True)
 def load_henaff2021_v1(data_home=None):
     """Macaque V1 responses to natural and synthetic video frames, with repeats.
 
@@ -210,8 +81,8 @@ def load_henaff2021_v1(data_home=None):
     folder = get_data_home(data_home) / "henaff2021_v1"
     files = sorted(folder.glob("*.npz")) if folder.is_dir() else []
     if not files:
-        _folder(data_home, "henaff2021_v1", ["<monkey>_<penetration>.npz files"])
-    parts = [_load_npz(f, _HENAFF_KEYS) for f in files]
+        dataset_folder(data_home, "henaff2021_v1", ["<monkey>_<penetration>.npz files"])
+    parts = [load_npz(f, _HENAFF_KEYS) for f in files]
     n_stimuli = parts[0]["spike_counts"].shape[1]
     for f, part in zip(files, parts):
         if part["spike_counts"].ndim != 3 or part["spike_counts"].shape[1] != n_stimuli:
@@ -247,7 +118,7 @@ def load_henaff2021_v1(data_home=None):
 
 
 @validate_params(
-    {"session": [str, Integral], "data_home": _DATA_HOME, "images": ["boolean"]},
+    {"session": [str, Integral], "data_home": DATA_HOME, "images": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
 def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
@@ -301,10 +172,10 @@ def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
         raise ValueError(f"Unknown session {session!r}; available: "
                          f"{', '.join(COWLEY2023_SESSIONS)}.")
     averaged = f"responses_repeat_averaged/responses_{session}.npy"
-    folder = _folder(data_home, "cowley2023_v4", [averaged])
-    responses = _load_npy(folder / averaged)
+    folder = dataset_folder(data_home, "cowley2023_v4", [averaged])
+    responses = load_npy(folder / averaged)
     raw_path = folder / "responses_raw" / f"responses_{session}.npy"
-    spike_counts = _load_npy(raw_path) if raw_path.exists() else None
+    spike_counts = load_npy(raw_path) if raw_path.exists() else None
     if spike_counts is not None and spike_counts.shape[:2] != responses.shape:
         raise ValueError(f"{raw_path}: shape {spike_counts.shape} does not match the "
                          f"averaged responses {responses.shape}.")
@@ -314,8 +185,8 @@ def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
         if not archive.exists():
             raise FileNotFoundError(f"The images of session {session} were not found: "
                                     f"expected {archive}.")
-        names, blobs = _read_zip_members(archive, ".jpg")
-        pictures = _decode_images(blobs, names, archive)
+        names, blobs = read_zip_members(archive, ".jpg")
+        pictures = decode_images(blobs, names, archive)
         if len(pictures) != responses.shape[1]:
             raise ValueError(f"{archive} holds {len(pictures)} images for "
                              f"{responses.shape[1]} responses.")
@@ -328,7 +199,7 @@ def load_cowley2023_v4(session="210325", data_home=None, *, images=False):
     )
 
 
-@validate_params({"data_home": _DATA_HOME, "images": ["boolean"]},
+@validate_params({"data_home": DATA_HOME, "images": ["boolean"]},
                  prefer_skip_nested_validation=True)
 def load_coggan2024_fmri(data_home=None, *, images=False):
     """Human fMRI similarity matrices: 9 subjects × 4 areas × 24 occluded objects.
@@ -371,8 +242,8 @@ def load_coggan2024_fmri(data_home=None, *, images=False):
     >>> load_coggan2024_fmri().rsm.shape  # doctest: +SKIP
     (4, 9, 24, 24)
     """
-    folder = _folder(data_home, "coggan2024_fmri", ["rsm.npz", "stimuli"])
-    data = _load_npz(folder / "rsm.npz", ("rsm", "area", "subject"))
+    folder = dataset_folder(data_home, "coggan2024_fmri", ["rsm.npz", "stimuli"])
+    data = load_npz(folder / "rsm.npz", ("rsm", "area", "subject"))
     names = sorted(p.name for p in (folder / "stimuli").glob("*.png"))
     if data["rsm"].shape != (len(data["area"]), len(data["subject"]), len(names),
                              len(names)):
@@ -382,7 +253,7 @@ def load_coggan2024_fmri(data_home=None, *, images=False):
                          f"{len(names)} stimuli.")
     pictures = None
     if images:
-        pictures = _decode_images([(folder / "stimuli" / n).read_bytes() for n in names],
+        pictures = decode_images([(folder / "stimuli" / n).read_bytes() for n in names],
                                   names, folder / "stimuli")
     stems = [n.rsplit(".", 1)[0] for n in names]
     return Bunch(
@@ -395,7 +266,7 @@ def load_coggan2024_fmri(data_home=None, *, images=False):
     )
 
 
-@validate_params({"data_home": _DATA_HOME}, prefer_skip_nested_validation=True)
+@validate_params({"data_home": DATA_HOME}, prefer_skip_nested_validation=True)
 def load_conwell2021_allen_rdms(data_home=None):
     """Mouse visual cortex similarity matrices (Allen Brain Observatory), areas × layers.
 
@@ -432,11 +303,11 @@ def load_conwell2021_allen_rdms(data_home=None):
     >>> load_conwell2021_allen_rdms().rsm.shape  # doctest: +SKIP
     (6, 4, 119, 119)
     """
-    folder = _folder(data_home, "conwell2021_allen_rdms", ["rsm.npz", "noise_ceiling.csv"])
-    data = _load_npz(folder / "rsm.npz", ("rsm", "area", "layer"))
+    folder = dataset_folder(data_home, "conwell2021_allen_rdms", ["rsm.npz", "noise_ceiling.csv"])
+    data = load_npz(folder / "rsm.npz", ("rsm", "area", "layer"))
     areas, layers = list(data["area"]), list(data["layer"])
     if data["rsm"].ndim != 4 or data["rsm"].shape[:2] != (len(areas), len(layers)):
-        raise _damaged(folder / "rsm.npz", f"rsm has shape {data['rsm'].shape}, which does "
+        raise damaged(folder / "rsm.npz", f"rsm has shape {data['rsm'].shape}, which does "
                        f"not match {len(areas)} areas × {len(layers)} layers")
     recorded = ~np.isnan(data["rsm"]).all(axis=(2, 3))
     ceiling, sem = _read_noise_ceilings(folder / "noise_ceiling.csv", areas, layers,
@@ -465,10 +336,10 @@ def _read_noise_ceilings(path, areas, layers, recorded):
         with open(path, newline="") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames is None:
-                raise _damaged(path, "it is empty")
+                raise damaged(path, "it is empty")
             absent = [c for c in columns if c not in reader.fieldnames]
             if absent:
-                raise _damaged(path, f"its header lacks the column(s) {', '.join(absent)} "
+                raise damaged(path, f"its header lacks the column(s) {', '.join(absent)} "
                                f"(expected {', '.join(columns)}; got "
                                f"{', '.join(map(str, reader.fieldnames))})")
             seen = set()
@@ -477,23 +348,23 @@ def _read_noise_ceilings(path, areas, layers, recorded):
                 for value, known, what in ((label[0], areas, "area"),
                                            (label[1], layers, "layer")):
                     if value not in known:
-                        raise _damaged(path, f"line {line} names the unknown {what} "
+                        raise damaged(path, f"line {line} names the unknown {what} "
                                        f"{value!r} (rsm.npz has {', '.join(known)})")
                 if label in seen:
-                    raise _damaged(path, f"line {line} repeats {label[0]} / {label[1]}")
+                    raise damaged(path, f"line {line} repeats {label[0]} / {label[1]}")
                 seen.add(label)
                 k, l = areas.index(label[0]), layers.index(label[1])
                 try:
                     ceiling[k, l], sem[k, l] = float(row["mean"]), float(row["sem"])
                 except (TypeError, ValueError):
-                    raise _damaged(path, f"line {line} holds mean={row['mean']!r}, "
+                    raise damaged(path, f"line {line} holds mean={row['mean']!r}, "
                                    f"sem={row['sem']!r}, not numbers") from None
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise _damaged(path, f"{type(exc).__name__}: {exc}") from exc
+        raise damaged(path, f"{type(exc).__name__}: {exc}") from exc
     missing = [f"{areas[k]} / {layers[l]}" for k, l in np.argwhere(recorded)
                if np.isnan(ceiling[k, l])]
     if missing:
-        raise _damaged(path, f"it has no noise ceiling for {len(missing)} recorded area × "
+        raise damaged(path, f"it has no noise ceiling for {len(missing)} recorded area × "
                        f"layer pair(s) ({', '.join(missing[:4])}"
                        f"{', ...' if len(missing) > 4 else ''})")
     return ceiling, sem
