@@ -11,6 +11,7 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_array
 
 from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning, check_folds
 from ._pairwise import PairwiseMapping
@@ -178,13 +179,29 @@ def _candidates(candidates):
     return candidates
 
 
-def _recording(population, name, what):
-    try:
-        return population[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"{what} {name!r} is not a recording of the population; it has "
-                         f"{sorted(k for k in population if k not in ('subjects', 'areas'))}"
-                         ".") from None
+class _Recordings:
+    """The population's recordings as float arrays, each converted once (so that a class
+    whose sources are its targets gets the very same array, and ``fit(X)`` its
+    ``y=None`` path)."""
+
+    def __init__(self, population):
+        missing = [key for key in ("subjects", "areas") if key not in population]
+        if missing:
+            raise ValueError(f"population lacks {' and '.join(missing)}: give one label "
+                             "per column of its recordings.")
+        self.population = population
+        self.arrays = {}
+
+    def __call__(self, name, what):
+        if name not in self.arrays:
+            if name in ("subjects", "areas") or name not in self.population:
+                names = sorted(k for k in self.population if k not in ("subjects", "areas"))
+                raise ValueError(f"{what} {name!r} is not a recording of the population; "
+                                 f"it has {names}.")
+            self.arrays[name] = check_array(self.population[name],
+                                            dtype=[np.float64, np.float32],
+                                            input_name=f"population[{name!r}]")
+        return self.arrays[name]
 
 
 def _run_cell(candidate, X, Y, subjects, areas, folds, scoring, aggregate):
@@ -305,17 +322,18 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     (6, 6)
     """
     candidates = _candidates(candidates)
+    recording = _Recordings(population)
     subjects, areas = population["subjects"], population["areas"]
-    first = _recording(population, responses[0], "responses")
+    first = recording(responses[0], "responses")
     folds = check_folds(cv, first)
     cells = []
     for target in responses:
-        Y = _recording(population, target, "responses")
+        Y = recording(target, "responses")
         for candidate in candidates:
             if candidate.responses is not None and target not in candidate.responses:
                 continue
             X = (Y if candidate.source is None
-                 else _recording(population, candidate.source, f"{candidate.name}'s source"))
+                 else recording(candidate.source, f"{candidate.name}'s source"))
             cells.append((target, candidate, X, Y))
     if not cells:
         raise ValueError(f"No candidate applies to the responses {list(responses)}.")

@@ -129,6 +129,21 @@ def test_bad_arguments_are_clear_errors(candidates, kwargs, error, message):
         compare_transform_classes(candidates, two_recordings(), cv=CV, **kwargs)
 
 
+def test_recordings_as_dataframes_and_missing_labels():
+    pd = pytest.importorskip("pandas")
+    population = two_recordings(7)
+    frames = {**population, "pre": pd.DataFrame(population["pre"])}
+    cells = {"Ridge": Ridge(cv=None)}
+    a = compare_transform_classes(cells, population, responses=("pre",), cv=CV)
+    b = compare_transform_classes(cells, frames, responses=("pre",), cv=CV)
+    np.testing.assert_array_equal(a.matrices["pre", "Ridge"], b.matrices["pre", "Ridge"])
+    with pytest.raises(ValueError, match="population lacks areas"):
+        compare_transform_classes(cells, {"pre": population["pre"],
+                                          "subjects": population["subjects"]}, cv=CV)
+    with pytest.raises(ValueError, match="'subjects' is not a recording"):
+        compare_transform_classes(cells, population, responses=("subjects",), cv=CV)
+
+
 def test_default_candidates_are_the_papers_classes():
     candidates = default_candidates()
     names = [c.name for c in candidates]
