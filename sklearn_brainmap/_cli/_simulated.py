@@ -42,22 +42,12 @@ def run(args):
             default_candidates(), population, cv=cv, n_jobs=args.n_jobs)
     elapsed = time.perf_counter() - start
 
-    rows = [{"activation": activation, **row}
-            for activation, result in results.items() for row in result.summary()]
+    rows = [{"activation": activation, **row} for activation, result in results.items()
+            for row in result.summary(folds=True)]
     print()
     print(format_table(_printed(rows), right=("predictivity", "silhouette", "time (s)")))
     settings = {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
                 "wall_time_s": round(elapsed, 1)}
-    folds = {(r["activation"], r["responses"], r["transform_class"]): r
-             for r in rows}
-    for activation, result in results.items():
-        for record in result.records:
-            row = folds[activation, record["responses"], record["transform_class"]]
-            row.setdefault("predictivity_folds", []).append(record["predictivity"])
-            row.setdefault("silhouette_folds", []).append(record["silhouette"])
-    for row in rows:
-        if row["predictivity"] is None:
-            row["predictivity_folds"] = []
     paths = [write_csv(args.output / "results.csv", rows, COLUMNS),
              write_json(args.output / "results.json", {"settings": settings,
                                                        "results": rows})]

@@ -89,9 +89,15 @@ class ComparisonResult:
         return list(dict.fromkeys((r["responses"], r["transform_class"])
                                   for r in self.records))
 
-    def summary(self):
+    def summary(self, *, folds=False):
         """One row per (recording, transform class): mean and standard deviation over
         folds of predictivity and silhouette, and the total seconds.
+
+        Parameters
+        ----------
+        folds : bool, default=False
+            Also give the values of every fold (``predictivity_folds``, an empty list
+            for a similarity function, and ``silhouette_folds``).
 
         Returns
         -------
@@ -113,6 +119,9 @@ class ComparisonResult:
                 "predictivity_sd": float(np.std(pred)) if defined else None,
                 "silhouette": float(np.mean(sil)), "silhouette_sd": float(np.std(sil)),
                 "seconds": round(float(sum(r["seconds"] for r in mine)), 2)})
+            if folds:
+                rows[-1]["predictivity_folds"] = pred.tolist() if defined else []
+                rows[-1]["silhouette_folds"] = sil.tolist()
         return rows
 
     def to_frame(self):
