@@ -57,9 +57,10 @@ def test_ridge_more_specific_than_matching_classes_on_pre_activations(relu):
     assert ridge > relu["pre", "OneToOne"]["silhouette"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured: on post-ReLU responses every silhouette is near 0 "
-                          "and Ridge's is the lowest; target areas differ in how "
-                          "predictable they are, which swamps area identity")
+@pytest.mark.xfail(strict=True, reason=(
+    "measured: on post-ReLU responses every silhouette is near 0 and Ridge's is the "
+    "lowest; target areas differ in how predictable they are, which swamps area "
+    "identity"))
 def test_ridge_more_specific_than_matching_classes_on_post_activations(relu):
     ridge = relu["post", "Ridge"]["silhouette"]
     assert ridge > relu["post", "SoftMatching"]["silhouette"]
@@ -82,8 +83,9 @@ def test_linear_softplus_at_least_ridge_on_post_softplus(softplus):
         softplus["post", "Ridge"]["predictivity"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured: LinearNonlinear's median R² on post-softplus "
-                          "responses is below Ridge's (0.739 vs 0.770 with 5 folds)")
+@pytest.mark.xfail(strict=True, reason=(
+    "measured: LinearNonlinear's median R² on post-softplus responses is below "
+    "Ridge's (0.739 vs 0.770 with 5 folds)"))
 def test_linear_nonlinear_at_least_ridge_on_post_softplus(softplus):
     assert softplus["post", "LinearNonlinear"]["predictivity"] >= \
         softplus["post", "Ridge"]["predictivity"]
