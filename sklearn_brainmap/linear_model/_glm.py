@@ -11,8 +11,11 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from ..utils import constant_columns
+from ..utils._stats import power_of_two_exponents
 from ._glm_base import _GLMMapping
 from ._losses import FamilyLog, PoissonLog, SoftplusSquared, softplus
+from ._scaling import ldexp, mean_and_std
 from ._yeo_johnson import yeo_johnson, yeo_johnson_lambdas
 
 
@@ -105,7 +108,10 @@ class LinearNonlinear(_GLMMapping):
     tol : float, default=1e-6
         Convergence when the largest entry of the gradient of the *mean* objective
         (the objective over ``n_samples``, or over the sum of the sample weights) is
-        at most ``tol`` for a target.
+        at most ``tol`` for a target, in units free of the data's: the weights of
+        the centred source divided by the power of two nearest its root mean square,
+        the gradient relative to the power of two nearest the target's typical
+        derivative ``|∂ℓ/∂η|`` (see Notes).
     max_iter : int, default=100
         Newton iterations per target.
 
@@ -137,12 +143,31 @@ class LinearNonlinear(_GLMMapping):
     Gamma): anything else is a ``ValueError``. A constant target gets zero weights and
     ``log`` of its value as intercept (``-inf`` for an all-zero target: its prediction
     is exactly 0), with a :class:`~sklearn_brainmap.utils.ConstantUnitWarning`.
-    Constant source units receive zero weight. Float32 input gives float32
-    coefficients and predictions; the solver itself runs in float64.
+    Constant source units (relative to their magnitude, over the stimuli of non-zero
+    weight) receive zero weight, with a ConstantUnitWarning that counts them. Float32
+    input gives float32 coefficients and predictions; the solver itself runs in
+    float64.
 
     ``sample_weight`` multiplies each stimulus's deviance, in the Yeo-Johnson fit as
     well (its likelihood, mean and scale); the penalty is not weighted, so weights of
     ``c`` everywhere are ``alpha / c``.
+
+    Units. The GLM is fitted on the centred source divided by a power of two (exact;
+    the penalty with it) and its convergence test is relative to the targets' spread
+    (their standard deviation for Poisson): with ``power_transform=False``, ``X``
+    multiplied by ``c`` with ``alpha`` multiplied by ``c²`` gives the same
+    predictions, and for the Poisson family ``y`` multiplied by ``c`` with ``alpha``
+    multiplied by ``c`` gives predictions multiplied by ``c`` (Gamma: the same
+    ``alpha``). The Yeo-Johnson transform depends on the units of ``X`` (it
+    transforms ``x + 1``), so with ``power_transform=True`` the fit does too. Source
+    units of tiny magnitude (``log(1 + |x|)`` below ``2**-20``), for which the
+    transform is exponential in ``x`` with ``λ`` of order ``1/|x|``, have ``λ`` searched
+    in units of ``1/max log(1 + |x|)``: their ``λ`` is the maximum-likelihood one (that
+    of :func:`scipy.stats.yeojohnson_normmax`) down to ``1e-300``, and their fits do
+    not depend on their scale. A source unit with values of both signs beyond about
+    ``1e145`` leaves no ``λ`` for which the transformed values are representable
+    (scipy refuses it too): a ``ValueError`` says to rescale ``X`` or to use
+    ``power_transform=False``.
 
     References
     ----------
@@ -200,15 +225,18 @@ class LinearNonlinear(_GLMMapping):
             return X
         self.power_lambdas_ = yeo_johnson_lambdas(X, sample_weight=sample_weight)
         Xt = yeo_johnson(X, self.power_lambdas_)
-        if sample_weight is None:
-            self.power_mean_ = Xt.mean(axis=0)
-            scale = Xt.std(axis=0)
-        else:
-            w = sample_weight / sample_weight.sum()
-            self.power_mean_ = w @ Xt
-            scale = np.sqrt(w @ (Xt - self.power_mean_) ** 2)
-        self.power_scale_ = np.where(scale < 10 * np.finfo(float).eps, 1.0, scale)
-        return ((Xt - self.power_mean_) / self.power_scale_).astype(X.dtype, copy=False)
+        rows = slice(None) if sample_weight is None else sample_weight > 0
+        w = None if sample_weight is None else ldexp(sample_weight,
+                                                     -int(power_of_two_exponents(sample_weight)))
+        self.power_mean_, scale = mean_and_std(Xt, w)
+        # constant relative to their magnitude (a unit of 1e-15 that varies is a unit):
+        # exactly zero after standardisation, so they get zero weight
+        constant = constant_columns(X[rows]) | constant_columns(Xt[rows]) | ~(scale > 0)
+        self.power_scale_ = np.where(constant, 1.0, scale)
+        Xt -= self.power_mean_
+        Xt /= self.power_scale_
+        Xt[:, constant] = 0.0
+        return Xt.astype(X.dtype, copy=False)
 
     def _predict(self, X):
         return np.exp(self._linear_predictor(self._transform_source(X)))
@@ -259,7 +287,10 @@ class LinearSoftplus(_GLMMapping):
     tol : float, default=1e-6
         Convergence when the largest entry of the gradient of the *mean* objective
         (the objective over ``n_samples``, or over the sum of the sample weights) is
-        at most ``tol`` for a target.
+        at most ``tol`` for a target, in units free of the data's: the weights of
+        the centred source divided by the power of two nearest its root mean square,
+        the gradient relative to the power of two nearest the target's typical
+        derivative ``|∂ℓ/∂η|`` (see Notes).
     max_iter : int, default=200
         Newton iterations per target.
 
@@ -284,11 +315,19 @@ class LinearSoftplus(_GLMMapping):
     squares), but a softplus cannot follow negative values. A constant target ``c``
     gets zero weights and the intercept ``softplus_β⁻¹(c)`` (``-inf``, i.e. prediction
     0, when ``c ≤ 0``), with a :class:`~sklearn_brainmap.utils.ConstantUnitWarning`.
-    Constant source units receive zero weight. Float32 input gives float32
-    coefficients and predictions; the solver itself runs in float64.
+    Constant source units (relative to their magnitude, over the stimuli of non-zero
+    weight) receive zero weight, with a ConstantUnitWarning that counts them. Float32
+    input gives float32 coefficients and predictions; the solver itself runs in
+    float64.
 
     ``sample_weight`` multiplies each stimulus's squared error; the penalty is not
     weighted, so weights of ``c`` everywhere are ``alpha / c``.
+
+    Units. The fit is on the centred source divided by a power of two (exact; the
+    penalty with it) and its convergence test is relative to the targets' standard
+    deviation: ``X`` multiplied by ``c`` with ``alpha`` multiplied by ``c²`` gives the
+    same predictions, and ``y`` multiplied by ``c`` with ``beta`` divided by ``c``
+    gives predictions multiplied by ``c`` (``c·softplus_β(z) = softplus_{β/c}(c z)``).
 
     References
     ----------

@@ -43,6 +43,8 @@ class _GLMMapping(BaseMapping):
 
     #: The end of the ConstantUnitWarning for constant targets (None: no warning).
     _constant_consequence = None
+    #: The end of the ConstantUnitWarning for constant source units.
+    _constant_source_consequence = "they get zero weight."
 
     def fit(self, X, y, sample_weight=None):
         """Fit the mapping from source responses ``X`` to target responses ``y``.
@@ -71,7 +73,16 @@ class _GLMMapping(BaseMapping):
         self._fit(X, Y, sample_weight)
         return self
 
+    def _warn_constant_source(self, X, sample_weight):
+        """Warn, with counts, about source units constant over the stimuli of non-zero
+        weight (relative to their magnitude, as
+        :func:`~sklearn_brainmap.utils.constant_columns`)."""
+        rows = slice(None) if sample_weight is None else sample_weight > 0
+        warn_constant(constant_columns(X[rows]), "source",
+                      self._constant_source_consequence, stacklevel=5)
+
     def _fit(self, X, Y, sample_weight):
+        self._warn_constant_source(X, sample_weight)
         self._check_targets(Y)
         Xt = self._fit_transform_source(X, sample_weight)
         coef, intercept, n_iter = self._fit_glm(Xt, Y, self._get_loss(), sample_weight,

@@ -52,12 +52,17 @@ class LogisticRidge(_GLMMapping):
     ridge_alpha : float, default=1.0
         L2 penalty ``λ ≥ 0`` of the ridge half (0: minimum-norm least squares).
     threshold : float, default=0.0
-        A response counts as "above" when strictly greater than ``threshold``.
+        A response counts as "above" when strictly greater than ``threshold``; a finite
+        number (NaN or an infinite threshold would predict NaN everywhere, and are
+        refused).
     prediction : {"expected", "hard"}, default="expected"
         How the two halves combine (see above).
     tol : float, default=1e-6
         Convergence of the logistic half: the largest entry of the gradient of the
-        *mean* objective is at most ``tol`` (scikit-learn's test, at ``tol=1e-4``).
+        *mean* objective is at most ``tol`` (scikit-learn's test, at ``tol=1e-4``),
+        with the weights those of the centred source divided by the power of two
+        nearest its root mean square (so that the test does not depend on the units
+        of ``X``).
     max_iter : int, default=100
         Newton iterations of the logistic half.
 
@@ -86,8 +91,15 @@ class LogisticRidge(_GLMMapping):
     -----
     Constant targets are degenerate targets (always or never above threshold) and
     raise a :class:`~sklearn_brainmap.utils.ConstantUnitWarning`. Constant source
-    units receive zero weight in both halves. Float32 input gives float32 coefficients
+    units (relative to their magnitude) receive zero weight in both halves, with a
+    ConstantUnitWarning that counts them. Float32 input gives float32 coefficients
     and predictions; both halves are solved in float64.
+
+    Units. Both halves are fitted on the centred source divided by a power of two
+    (and ``y``, beyond ``2**±256``; exact, the penalties with them): ``X`` multiplied
+    by ``c`` with ``alpha`` and ``ridge_alpha`` multiplied by ``c²`` gives the same
+    predictions, and ``y`` multiplied by ``c`` with ``threshold`` multiplied by ``c``
+    gives predictions multiplied by ``c``.
 
     ``sample_weight`` multiplies each stimulus's loss in both halves (the logistic
     loss, and the squared error of the ridge half on the stimuli above threshold);
@@ -119,7 +131,8 @@ class LogisticRidge(_GLMMapping):
     _parameter_constraints = {
         **_GLMMapping._parameter_constraints,
         "ridge_alpha": [Interval(Real, 0, None, closed="left")],
-        "threshold": [Real],
+        # Interval excludes NaN, and ±inf when open: a threshold must be finite
+        "threshold": [Interval(Real, None, None, closed="neither")],
         "prediction": [StrOptions({"expected", "hard"})],
     }
 
@@ -132,7 +145,10 @@ class LogisticRidge(_GLMMapping):
         self.tol = tol
         self.max_iter = max_iter
 
+    _constant_source_consequence = "they get zero weight in both halves."
+
     def _fit(self, X, Y, sample_weight):
+        self._warn_constant_source(X, sample_weight)
         rows = slice(None) if sample_weight is None else sample_weight > 0
         warn_constant(constant_columns(Y[rows]), "target",
                       "they are never or always above threshold: predicted as the "

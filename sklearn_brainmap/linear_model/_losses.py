@@ -14,7 +14,11 @@ estimators only need
   semi-definite;
 * ``nonnegative_curvature``: whether ``h ≥ 0`` always (then ``h_psd is h``);
 * ``initial_eta(mean)``: the linear predictor of the best constant fit to targets of
-  mean ``mean`` (where the estimators start, and the intercept of constant targets).
+  mean ``mean`` (where the estimators start, and the intercept of constant targets);
+* ``derivative_scale(mean, std)``: the typical size of ``∂ℓ/∂η`` for targets of that
+  (weighted) mean and standard deviation, in the targets' units (``std`` for Poisson
+  and squared error, ``std/mean`` for Gamma, 1 for the logistic loss): the solvers'
+  convergence test is relative to it, so that it does not depend on those units.
 
 With a fitted intercept, the per-target objective minimised by the solvers is
 ``Σ_i s_i ℓ(y_i, η_i) + α/2 ‖w‖²``.
@@ -87,6 +91,10 @@ class BernoulliLogit:
         """The best constant predictor for targets with (weighted) mean ``mean``."""
         return np.log(mean) - np.log1p(-mean)
 
+    def derivative_scale(self, mean, std):
+        """1: the derivative ``σ(η) − y`` of labels is in ``(−1, 1)`` whatever the data."""
+        return np.ones_like(mean)
+
 
 class FamilyLog:
     """A statsmodels exponential family with the log link: ``μ = exp(η)``.
@@ -107,7 +115,14 @@ class FamilyLog:
     nonnegative_curvature = True
 
     def __init__(self, family):
+        from statsmodels.genmod.families import varfuncs
+
         self.family = family
+        # a power variance V(μ) = μ^p (Poisson, Gamma, inverse Gaussian, Tweedie): with
+        # the log link μ′/V(μ) = μ^(1−p) and μ′²/V(μ) = μ^(2−p), formed without μ^p,
+        # which overflows for large targets (μ ≈ 1e155 for Gamma)
+        variance = family.variance
+        self.power = float(variance.power) if type(variance) is varfuncs.Power else None
 
     def value(self, Y, eta, work=None):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -116,6 +131,11 @@ class FamilyLog:
 
     def derivatives(self, Y, eta, work=None):
         mu = self.family.link.inverse(eta)
+        if self.power is not None:
+            with np.errstate(over="ignore", divide="ignore"):
+                scaled = np.power(mu, 1.0 - self.power)
+                curvature = np.power(mu, 2.0 - self.power)
+            return (mu - Y) * scaled, curvature, curvature
         dmu = self.family.link.inverse_deriv(eta)
         variance = self.family.variance(mu)
         scaled = dmu / variance
@@ -125,6 +145,14 @@ class FamilyLog:
     def initial_eta(self, mean):
         """The best constant predictor for targets with mean ``mean``."""
         return np.log(mean)
+
+    def derivative_scale(self, mean, std):
+        """``std · μ′/V(μ)`` at ``μ`` = ``mean`` (log link: ``μ′ = μ``): the size of
+        ``g = (μ − y) μ′/V(μ)`` (Poisson: ``std``; Gamma: ``std/mean``)."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.power is not None:
+                return std * np.power(mean, 1.0 - self.power)
+            return std * (mean / self.family.variance(mean))
 
 
 class PoissonLog(FamilyLog):
@@ -152,6 +180,10 @@ class PoissonLog(FamilyLog):
     def derivatives(self, Y, eta, work=None):
         mu = np.exp(eta, out=_array(work, "h", eta))
         return np.subtract(mu, Y, out=_array(work, "g", eta)), mu, mu
+
+    def derivative_scale(self, mean, std):
+        """``std``: the size of ``g = μ − y``."""
+        return np.asarray(std, dtype=float)
 
 
 def softplus(z, beta=1.0):
@@ -220,6 +252,10 @@ class SoftplusSquared:
         ``mean ≤ 0``: a softplus output cannot reach it)."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(mean > 0, inverse_softplus(mean, self.beta), -np.inf)
+
+    def derivative_scale(self, mean, std):
+        """``std``: the size of ``g = (μ − y) σ(βη)`` (``σ ≤ 1``)."""
+        return np.asarray(std, dtype=float)
 
     def value(self, Y, eta, work=None):
         resid, _ = _softplus_into(eta, self.beta, _array(work, "value", eta),

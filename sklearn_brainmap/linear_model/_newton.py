@@ -25,11 +25,13 @@ still running,
   loss at ``η + t Δη``, with ``Δη = A d`` computed once;
 * ``update``: the accepted steps move the weights, intercepts and linear predictors.
 
-:func:`fit_glm` centres the design (the Hessians are then far better conditioned),
-splits the targets into blocks and schedules them: small problems run on one BLAS
-thread (:data:`SMALL_PRODUCT`); large ones are solved side by side in threads, one
-BLAS thread each (:data:`PARALLEL_SIZE`), so that the elementwise passes of the
-losses, which NumPy runs on one core, use every core too. The elementwise passes write
+:func:`fit_glm` centres the design and divides it by the power of two nearest its
+root mean square (exact; the Hessians are then far better conditioned, nothing
+overflows, and the convergence test does not depend on the units of ``X``), splits the
+targets into blocks and schedules them: small problems run on one BLAS thread
+(:data:`SMALL_PRODUCT`); large ones are solved side by side in threads, one BLAS thread
+each (:data:`PARALLEL_SIZE`), so that the elementwise passes of the losses, which NumPy
+runs on one core, use every core too. The elementwise passes write
 into reused arrays (:class:`~._losses.Workspace`).
 
 References
@@ -50,9 +52,13 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..utils import blas_thread_count, blas_threads_for, column_blocks, one_blas_thread
+from ..utils import (blas_thread_count, blas_threads_for, column_blocks, constant_columns,
+                     one_blas_thread)
+from ..utils._stats import power_of_two_exponents
 from ._losses import Workspace
 from ._newton_directions import newton_directions
+from ._scaling import (check_representable, extreme_exponent, ldexp, mean_and_std,
+                       nearest_power_of_two_exponent, penalty_in_scaled_units)
 
 #: Memory budget, in bytes, of one ``(n_samples, block)`` working array.
 BLOCK_BYTES = 2**26
@@ -110,9 +116,15 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, intercept_init=None, tol=1
     intercept_init : ndarray of shape (n_targets,), optional
         Starting intercepts (default zero); the weights start at zero.
     tol : float
-        A target has converged when ``max |∇F_j| ≤ tol · Σ_i s_i``: the largest
+        A target has converged when ``max |∇F_j| ≤ tol · m_j · Σ_i s_i``: the largest
         gradient entry of the *mean* objective ``F_j / Σ_i s_i`` is at most ``tol``
-        (scikit-learn's ``LogisticRegression`` uses the same test).
+        (scikit-learn's ``LogisticRegression`` uses the same test) in units where it
+        does not depend on the scale of the data: the weights' entries are those of
+        the centred design divided by the power of two nearest its root mean square,
+        and ``m_j`` is the power of two nearest the typical size of ``∂ℓ/∂η`` for the
+        target (the loss's ``derivative_scale`` of its mean and standard deviation:
+        1 for the logistic loss, the standard deviation for Poisson and squared-error
+        losses).
     max_iter : int
         Newton iterations per target.
     direction : {"auto", "cg", "exact"}
@@ -128,23 +140,58 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, intercept_init=None, tol=1
     GLMSolution
         Targets that did not converge are reported in ``converged`` and by one
         :class:`~sklearn.exceptions.ConvergenceWarning`.
+
+    Raises
+    ------
+    ValueError
+        When the weights, fitted in rescaled units, cannot be represented in the units
+        of ``X`` (data whose scale is near the float range).
+
+    Notes
+    -----
+    The fit is invariant to the units of ``X`` (with ``α`` in the units of ``X²``), of
+    ``sample_weight`` (with ``α`` in its units) and, through ``m_j``, of targets whose
+    loss scales with them: the centred design is divided by the power of two nearest
+    its root mean square and the weights by one near their largest (after a first
+    division of ``X`` by one near its largest when that is beyond ``2**±256``), which
+    is exact, and the penalty is rescaled with them. Columns of ``X`` that are
+    constant (relative to their magnitude, over the samples of non-zero weight) get
+    zero weight.
     """
     n, p = X.shape
     t = Y.shape[1]
     S = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    # Weights of any magnitude: divided by a power of two, with the penalty (exact).
+    e_s = 0 if S is None else int(power_of_two_exponents(S))
+    S = None if S is None else ldexp(S, -e_s)
+    rows = slice(None) if S is None else S > 0
     # Centring the design changes only the intercept's parametrisation (it is
-    # unpenalised), and makes the Hessians far better conditioned.
+    # unpenalised), and makes the Hessians far better conditioned; a design beyond the
+    # float range's middle is first rescaled so that its mean cannot overflow.
+    e_raw = extreme_exponent(X)
+    X = ldexp(X, -e_raw)
     x_mean = X.mean(axis=0) if S is None else (S @ X) / S.sum()
     Xc = X - x_mean
+    Xc[:, constant_columns(X[rows])] = 0.0  # exactly: rounding noise of their mean
+    # the power of two nearest the root mean square of the centred design
+    mean_square = (np.einsum("ij,ij->", Xc, Xc) / Xc.size if S is None else
+                   np.einsum("i,ij,ij->", S, Xc, Xc) / (S.sum() * p)) if Xc.size else 0.0
+    e_c = nearest_power_of_two_exponent(np.sqrt(mean_square))
+    Xc = ldexp(Xc, -e_c)
+    e = e_raw + e_c
+    alpha = float(penalty_in_scaled_units(alpha, e, weight_exponent=e_s))
     W = np.zeros((t, p))
     b = np.zeros(t) if intercept_init is None else np.array(intercept_init, dtype=float)
     directions = newton_directions(Xc, alpha, loss, direction, S)
+    # the convergence test is relative to the typical derivative of each target's loss
+    scale = np.ldexp(1.0, nearest_power_of_two_exponent(
+        loss.derivative_scale(*mean_and_std(Y[rows], None if S is None else S[rows]))))
 
     def solve(block):
         # work arrays are target-major, (n_targets, n_samples): the working set of
         # targets is then a set of contiguous rows
         newton = NewtonBlock(directions, loss, np.ascontiguousarray(Y[:, block].T), S,
-                             alpha, W[block], b[block], tol)
+                             alpha, W[block], b[block], tol, scale[block])
         return newton.solve(max_iter)
 
     blocks, workers = _schedule(n, p, t, block_bytes)
@@ -161,7 +208,9 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, intercept_init=None, tol=1
             f"max_iter={max_iter} Newton iterations (or their line search stalled at "
             f"rounding level); increase max_iter or alpha, or loosen tol.",
             ConvergenceWarning, stacklevel=3)
-    return GLMSolution(W.T, b - W @ x_mean, n_iter, converged)
+    coef = ldexp(W.T, -e)
+    check_representable(coef, W.T, "GLM weights")
+    return GLMSolution(coef, b - W @ ldexp(x_mean, -e_c), n_iter, converged)
 
 
 # ---- scheduling of blocks of targets --------------------------------------------------
@@ -248,10 +297,13 @@ class NewtonBlock:
     W, b : ndarray of shape (k, n_features) and (k,)
         Starting point (copied).
     tol : float
+    scale : ndarray of shape (k,) or float
+        The targets' derivative scales ``m`` of the convergence test (see :func:`fit_glm`).
     """
 
-    def __init__(self, directions, loss, Y, S, alpha, W, b, tol):
+    def __init__(self, directions, loss, Y, S, alpha, W, b, tol, scale=1.0):
         self.directions, self.loss, self.Y, self.S, self.alpha = directions, loss, Y, S, alpha
+        self.scale = scale
         self.setup(W, b, tol)
 
     def setup(self, W, b, tol):
@@ -266,7 +318,7 @@ class NewtonBlock:
                                self.work)
         total = float(X.shape[0]) if self.S is None else max(self.S.sum(), np.finfo(float).tiny)
         self.s_sum = np.full(k, total)
-        self.gtol = tol * self.s_sum
+        self.gtol = tol * self.s_sum * self.scale
         self.n_iter = np.zeros(k, dtype=int)
         self.converged = np.zeros(k, dtype=bool)
         self.active = np.arange(k)

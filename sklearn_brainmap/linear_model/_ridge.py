@@ -1,5 +1,6 @@
 """Ridge regression with one penalty per target chosen by cross-validation inside fit."""
 
+from collections.abc import Iterator
 from numbers import Integral, Real
 
 import numpy as np
@@ -7,9 +8,10 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
-from ..utils import blas_threads_for, constant_columns, warn_constant
+from ..utils import blas_threads_for, check_folds, constant_columns, warn_constant
 from ._ridge_solvers import (center, eigenbasis, project_targets, ridge_coef,
                              ridge_kfold_errors, ridge_loo_errors)
+from ._scaling import check_representable, extreme_exponent, ldexp, penalty_in_scaled_units
 
 #: The default candidate penalties: half-decade steps from 1e-2 to 1e7 (19 values).
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 7, 19))
@@ -35,11 +37,20 @@ class Ridge(BaseMapping):
         half-decade steps from 1e-2 to 1e7, broad enough for neural data whose
         features are of order one; scale the grid with your features' variance.
         The penalty is not rescaled by the number of samples (as in scikit-learn).
-    cv : int, cross-validation generator, iterable or None, default=5
+        It is in the units of ``X²``: ``X`` multiplied by ``c`` with ``alpha``
+        multiplied by ``c²`` gives the same predictions, and ``alpha_`` multiplied by
+        ``c²``.
+    cv : int, cross-validation splitter, list of (train, test) folds or None, default=5
         How candidate penalties are compared. An int is the number of folds of an
         unshuffled :class:`~sklearn.model_selection.KFold` (pass a shuffled splitter
         when stimuli are ordered by condition); ``None`` is exact, efficient
-        leave-one-out. Ignored when ``alpha`` is a single number.
+        leave-one-out. Folds may be index arrays or boolean masks; every test fold
+        needs at least one stimulus, disjoint from its training fold, and indices
+        within the stimuli (a ``ValueError`` says which fold is wrong). A one-shot
+        iterator (a generator, or ``KFold(5).split(X)``) is refused with a
+        ``ValueError``: a fit would use it up, leaving a second fit, or a clone,
+        without folds; pass ``list(...)`` of it instead. Ignored when ``alpha`` is a
+        single number (but a one-shot iterator is refused there too).
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept (the design and targets are centred).
     alpha_per_target : bool, default=True
@@ -69,8 +80,10 @@ class Ridge(BaseMapping):
     cv_scores_ : ndarray of shape (n_alphas, n_targets)
         Cross-validated R² of each candidate penalty and target: one minus the
         held-out sum of squared errors over the targets' total sum of squares (NaN for
-        constant targets). The chosen penalty maximises it. Only set when there were
-        several candidates.
+        constant targets). With folds that do not test every stimulus exactly once
+        (e.g. ``ShuffleSplit``), the total counts each stimulus as often as it was
+        tested, so that both sums are over the same stimuli. The chosen penalty
+        maximises it. Only set when there were several candidates.
     n_features_in_ : int
         Number of source units seen in ``fit``.
 
@@ -84,7 +97,17 @@ class Ridge(BaseMapping):
     (1 − h_ii(α))``, with the intercept's leverage ``1/n`` included in ``h_ii``.
     Constant targets get zero weights and their mean as intercept, with a
     :class:`~sklearn_brainmap.utils.ConstantUnitWarning`. Constant source columns
-    receive zero weight (they are centred away).
+    (relative to their magnitude) receive zero weight (they are centred away), also
+    with a :class:`~sklearn_brainmap.utils.ConstantUnitWarning` that counts them;
+    with ``fit_intercept=False`` they act as a penalised intercept.
+
+    Data of any scale are fitted: ``X`` or ``y`` whose largest magnitude is beyond
+    ``2**±256`` (``2**±32`` in float32) is divided by a power of two near it before
+    its Gram matrices and squared errors are formed (exact in binary floating point),
+    the penalties with ``X``; coefficients and ``alpha_`` are given back in the
+    user's units, and predictions do not depend on the units (with penalties scaled
+    as above). A model that cannot be stored in those units (``X`` and ``y`` apart
+    in scale by ~1e300) raises a ``ValueError``.
 
     References
     ----------
@@ -133,24 +156,46 @@ class Ridge(BaseMapping):
             raise ValueError(f"alpha must be finite and non-negative, got {self.alpha!r}.")
         return np.sort(alphas).astype(dtype)
 
-    def _cv_errors(self, X, Y, Xc, Yc, alphas, basis, Q, gram):
+    def _check_cv(self):
+        if isinstance(self.cv, Iterator):
+            raise ValueError(
+                f"cv is a one-shot iterator (here a {type(self.cv).__name__}; "
+                f"KFold().split(X) is one too): the first fit would use it up, and a "
+                f"second fit (or a clone, as in cross_val_score or GridSearchCV) would "
+                f"have no folds. Pass a list of (train, test) pairs, e.g. list(cv), or "
+                f"a splitter such as KFold(5).")
+
+    def _folds(self, X, Y):
+        """The checked (train, test) index arrays of ``cv``."""
+        if isinstance(self.cv, Integral) or hasattr(self.cv, "get_n_splits"):
+            n_splits = check_cv(self.cv).get_n_splits(X, Y)
+            if X.shape[0] < n_splits:
+                raise ValueError(
+                    f"Cannot select a penalty with {n_splits} folds from n_samples = "
+                    f"{X.shape[0]}: use fewer folds, cv=None (leave-one-out) or a "
+                    f"single alpha.")
+        # the held-out errors are summed over test stimuli: one per fold is enough
+        folds = check_folds(self.cv, X, Y, min_test=1)
+        for k, (train, test) in enumerate(folds):
+            shared = np.intersect1d(train, test).size
+            if shared:
+                raise ValueError(
+                    f"Fold {k} of cv tests on {shared} stimulus(i) it also trains on: "
+                    f"their errors are not held out and would favour the smallest "
+                    f"penalty. Pass folds whose train and test stimuli are disjoint.")
+        return folds
+
+    def _cv_errors(self, X, Y, Xc, Yc, alphas, basis, Q, gram, folds):
         """Held-out squared errors of every candidate, shape (n_alphas, n_targets)."""
-        if self.cv is None:
+        if folds is None:
             return ridge_loo_errors(Xc, Yc, alphas, basis, Q,
                                     fit_intercept=self.fit_intercept,
                                     dtype=self.selection_dtype)
-        splitter = check_cv(self.cv)
-        n_splits = splitter.get_n_splits(X, Y)
-        if X.shape[0] < n_splits:
-            raise ValueError(
-                f"Cannot select a penalty with {n_splits} folds from n_samples = "
-                f"{X.shape[0]}: use fewer folds, cv=None (leave-one-out) or a single "
-                f"alpha.")
-        folds = list(splitter.split(X, Y))
         return ridge_kfold_errors(X, Y, alphas, folds, fit_intercept=self.fit_intercept,
                                   gram=gram, dtype=self.selection_dtype)
 
     def _fit(self, X, Y):
+        self._check_cv()
         n, p = X.shape
         with blas_threads_for(2.0 * n * min(n, p) * Y.shape[1]):
             return self._fit_arrays(X, Y)
@@ -162,19 +207,38 @@ class Ridge(BaseMapping):
             raise ValueError(
                 "Ridge needs at least 2 samples to choose a penalty, got n_samples = "
                 f"{X.shape[0]}; pass a single alpha to fit one sample.")
+        folds = self._folds(X, Y) if select and self.cv is not None else None
+        constant_x = constant_columns(X)
+        warn_constant(constant_x, "source",
+                      "they get zero weight (they are centred away)." if self.fit_intercept
+                      else "with fit_intercept=False they act as a penalised intercept "
+                      "(zero weight where they are all zero).", stacklevel=5)
         constant = constant_columns(Y)
         warn_constant(constant, "target",
-                      "they get zero weights, their mean as intercept and NaN scores.")
+                      "they get zero weights, their mean as intercept and NaN scores.",
+                      stacklevel=5)
+        # Data beyond 2**±256 are divided by a power of two (exact), so that Gram
+        # matrices and squared errors stay in the float range; the penalties follow X.
+        ex, ey = extreme_exponent(X), extreme_exponent(Y)
+        X, Y = ldexp(X, -ex), ldexp(Y, -ey)
+        scaled_alphas = penalty_in_scaled_units(alphas, ex, X.dtype)
         Xc, x_mean = center(X, self.fit_intercept)
+        if self.fit_intercept and constant_x.any():
+            Xc[:, constant_x] = 0.0  # exactly: their centred values are rounding noise
         Yc, y_mean = center(Y, self.fit_intercept)
         # the dual Gram matrix of the centred design serves the refit and every fold
         gram = Xc @ Xc.T if Xc.shape[0] < Xc.shape[1] else None
         basis = eigenbasis(Xc, gram=gram)
         Q = project_targets(Xc, Yc, basis)
         if select:
-            sse = self._cv_errors(X, Y, Xc, Yc, alphas, basis, Q, gram)
+            sse = self._cv_errors(X, Y, Xc, Yc, scaled_alphas, basis, Q, gram, folds)
             Yd = Yc if self.fit_intercept else Y - Y.mean(axis=0)
-            total = np.einsum("ij,ij->j", Yd, Yd)
+            if folds is None or _tests_each_once(folds, X.shape[0]):
+                total = np.einsum("ij,ij->j", Yd, Yd)
+            else:  # the sum of squares of the stimuli as often as they were tested
+                tested = np.bincount(np.concatenate([test for _, test in folds]),
+                                     minlength=X.shape[0]).astype(X.dtype)
+                total = tested @ (Yd * Yd)
             with np.errstate(divide="ignore", invalid="ignore"):
                 scores = 1.0 - sse / total
             scores[:, constant] = np.nan
@@ -183,15 +247,18 @@ class Ridge(BaseMapping):
                 best = np.argmin(sse, axis=0)
             else:
                 best = np.full(Y.shape[1], np.argmin(sse.sum(axis=1)))
-            alpha = alphas[best]
         else:
-            alpha = np.full(Y.shape[1], alphas[0], dtype=X.dtype)
-        coef = ridge_coef(Xc, Q, alpha, basis)
-        coef[constant] = 0.0
+            best = np.zeros(Y.shape[1], dtype=int)
+        scaled_coef = ridge_coef(Xc, Q, scaled_alphas[best], basis)
+        scaled_coef[constant] = 0.0
+        if self.fit_intercept:
+            scaled_coef[:, constant_x] = 0.0  # not rounding noise of the eigenvectors
+        coef = ldexp(scaled_coef, ey - ex)
+        check_representable(coef, scaled_coef)
         self.alphas_ = alphas
-        self.alpha_ = self._squeeze_targets(alpha)
+        self.alpha_ = self._squeeze_targets(alphas[best])
         self.coef_ = self._squeeze_targets(coef)
-        self.intercept_ = self._squeeze_targets(y_mean - coef @ x_mean)
+        self.intercept_ = self._squeeze_targets(ldexp(y_mean - scaled_coef @ x_mean, ey))
         return self
 
     def _predict(self, X):
@@ -202,3 +269,9 @@ class Ridge(BaseMapping):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+
+def _tests_each_once(folds, n_samples):
+    """Whether the test folds partition the stimuli (each tested exactly once)."""
+    tested = np.concatenate([test for _, test in folds])
+    return tested.size == n_samples and np.bincount(tested, minlength=n_samples).max() == 1

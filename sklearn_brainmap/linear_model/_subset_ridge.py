@@ -29,9 +29,11 @@ algorithm in dual variables, *ICML* (the dual form).
 
 import numpy as np
 
-from ..utils import index_blocks
+from ..utils import constant_columns, index_blocks
+from ..utils._stats import power_of_two_exponents
 from ._batched_linalg import solve_batched, weighted_grams
 from ._ridge_solvers import center
+from ._scaling import check_representable, extreme_exponent, ldexp, penalty_in_scaled_units
 
 
 def subset_ridge(X, Y, mask, alpha, *, sample_weight=None, budget=2**27):
@@ -71,15 +73,32 @@ def subset_ridge(X, Y, mask, alpha, *, sample_weight=None, budget=2**27):
     -------
     coef : ndarray of shape (n_features, n_targets)
     intercept : ndarray of shape (n_targets,)
+
+    Raises
+    ------
+    ValueError
+        When the weights cannot be represented in the units of ``X`` and ``Y``.
+
+    Notes
+    -----
+    The centred design is divided by a power of two near its largest magnitude, the
+    weights by one near theirs, and ``Y`` by one where it is beyond ``2**±256`` (all
+    exact), the penalty with them: the solution does not depend on the units of the
+    data, and nothing overflows. Columns constant over the samples of non-zero weight
+    get zero weight.
     """
     n, p = X.shape
     t = Y.shape[1]
     s = sample_weight
     if s is not None:
+        e_s = int(power_of_two_exponents(s))
+        s = ldexp(np.asarray(s, dtype=float), -e_s)
         mask = mask & (s > 0)[:, None]
     counts = mask.sum(axis=0)
     if np.any(counts == 0):
         raise ValueError("subset_ridge: every target needs at least one sample.")
+    e_raw, e_y = extreme_exponent(X), extreme_exponent(Y)
+    X, Y = ldexp(X, -e_raw), ldexp(Y, -e_y)
     # centring is only a reparametrisation of the intercept: by the weighted mean, so
     # that the plain ridge of full targets needs no other
     if s is None:
@@ -87,6 +106,11 @@ def subset_ridge(X, Y, mask, alpha, *, sample_weight=None, budget=2**27):
     else:
         x_mean = (s @ X) / s.sum()
         Xc = X - x_mean
+    Xc[:, constant_columns(X if s is None else X[s > 0])] = 0.0
+    e_c = int(power_of_two_exponents(Xc))
+    Xc = ldexp(Xc, -e_c)
+    alpha = float(penalty_in_scaled_units(alpha, e_raw + e_c,
+                                          weight_exponent=0 if s is None else e_s))
     W = np.zeros((p, t), dtype=X.dtype)
     b = np.zeros(t, dtype=X.dtype)
     full = counts == n
@@ -120,7 +144,9 @@ def subset_ridge(X, Y, mask, alpha, *, sample_weight=None, budget=2**27):
             weights = None if s is None else mask[:, block] * s[:, None]
             W[:, block], b[block] = _dual_subset_ridge(K, Xc, Y[:, block], mask[:, block],
                                                        counts[block], alpha, weights)
-    return W, b - x_mean @ W
+    coef = ldexp(W, e_y - e_raw - e_c)
+    check_representable(coef, W, "ridge weights")
+    return coef, ldexp(b - ldexp(x_mean, -e_c) @ W, e_y)
 
 
 def _dual_blocks(targets, counts, itemsize, budget):

@@ -28,13 +28,21 @@ maximum, *Proc. Amer. Math. Soc.* 4, 502–506 (golden-section search).
 
 import numpy as np
 
+from ..utils import constant_columns
+from ..utils._stats import power_of_two_exponents
+from ._scaling import ldexp
+
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 _GRID = 25
 
 
-def _psi(log1p_abs, positive, lambdas):
-    """``ψ`` from ``log(|x| + 1)`` and the sign mask of ``x``; ``lambdas`` per column."""
-    power = np.where(positive, lambdas, 2.0 - lambdas)
+def _psi(log1p_abs, positive, lambdas, two=2.0):
+    """``ψ`` from ``log(|x| + 1)`` and the sign mask of ``x``; ``lambdas`` per column.
+
+    ``two`` is the 2 of the negative branch's power ``2 − λ``; a column searched in
+    units ``L/s`` (see :func:`yeo_johnson_lambdas`) has ``two = 2s``.
+    """
+    power = np.where(positive, lambdas, two - lambdas)
     with np.errstate(over="ignore", invalid="ignore"):
         out = np.expm1(power * log1p_abs)
         limit = np.abs(power) < np.spacing(1.0)
@@ -47,8 +55,9 @@ class _Columns:
     normalised weights (or None), and two work arrays (fresh temporaries of this size
     cost page faults on every call, which took half the time of the search)."""
 
-    def __init__(self, log1p_abs, positive, weights=None):
+    def __init__(self, log1p_abs, positive, weights=None, two=2.0):
         self.log1p_abs, self.positive, self.weights = log1p_abs, positive, weights
+        self.two = two
         self.pos = positive.astype(log1p_abs.dtype)
         self.neg = 1.0 - self.pos
         self.L_pos = log1p_abs * self.pos
@@ -70,15 +79,16 @@ def _variance(columns, lambdas):
     """
     c = columns
     shifted, scratch = c.work
-    exact = (np.abs(lambdas) < np.spacing(1.0)) | (np.abs(2.0 - lambdas) < np.spacing(1.0))
+    two = c.two
+    exact = (np.abs(lambdas) < np.spacing(1.0)) | (np.abs(two - lambdas) < np.spacing(1.0))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         np.multiply(c.L_pos, lambdas, out=shifted)
-        np.multiply(c.L_neg, 2.0 - lambdas, out=scratch)
+        np.multiply(c.L_neg, two - lambdas, out=scratch)
         shifted += scratch
         np.exp(shifted, out=shifted)
-        gap = 1.0 / (2.0 - lambdas) + 1.0 / lambdas  # the branches' constants differ
+        gap = 1.0 / (two - lambdas) + 1.0 / lambdas  # the branches' constants differ
         np.multiply(c.pos, gap, out=scratch)  # m₊/λ − m₋/(2 − λ) = m₊·gap − 1/(2 − λ)
-        scratch -= 1.0 / (2.0 - lambdas)
+        scratch -= 1.0 / (two - lambdas)
         shifted *= scratch
         np.multiply(c.neg, gap, out=scratch)
         shifted += scratch
@@ -86,7 +96,8 @@ def _variance(columns, lambdas):
         np.square(shifted, out=shifted)
         variance = _mean(shifted, c.weights)
     if exact.any():  # λ = 0 or 2 exactly: a logarithm on one branch
-        psi = _psi(c.log1p_abs[:, exact], c.positive[:, exact], lambdas[exact])
+        psi = _psi(c.log1p_abs[:, exact], c.positive[:, exact], lambdas[exact],
+                   two[exact] if np.ndim(two) else two)
         variance[exact] = psi.var(axis=0) if c.weights is None else (
             c.weights @ (psi - c.weights @ psi) ** 2)
     return variance
@@ -103,30 +114,31 @@ def yeo_johnson(X, lambdas):
     return _psi(np.log1p(np.abs(X)), X >= 0, np.asarray(lambdas)[None, :])
 
 
-def _bounds(X):
-    """scipy's search interval for each column (float64 exponent range)."""
+def _bounds(X, unit=1.0, two=2):
+    """scipy's search interval for each column (float64 exponent range), in units of
+    ``1/unit`` (``λ · unit``; ``two = 2 · unit``)."""
     finfo = np.finfo(np.float64)
     log_eps = np.log(finfo.eps)
     log_tiny = (np.log(finfo.tiny) - log_eps) / 2
     log_max = (np.log(finfo.max) + log_eps) / 2
-    log1p_max_x = np.log1p(20 * np.abs(X).max(axis=0))
+    log1p_max_x = np.log1p(20 * np.abs(X).max(axis=0)) / unit
     with np.errstate(divide="ignore"):
         lower, upper = log_tiny / log1p_max_x, log_max / log1p_max_x
     negative = X < 0
     all_negative, some_negative = negative.all(axis=0), negative.any(axis=0)
-    lower, upper = (np.where(all_negative, 2 - upper, np.where(some_negative,
-                                                               np.maximum(2 - upper, lower),
-                                                               lower)),
-                    np.where(all_negative, 2 - lower, np.where(some_negative,
-                                                               np.minimum(2 - lower, upper),
-                                                               upper)))
+    lower, upper = (np.where(all_negative, two - upper,
+                             np.where(some_negative, np.maximum(two - upper, lower), lower)),
+                    np.where(all_negative, two - lower,
+                             np.where(some_negative, np.minimum(two - lower, upper), upper)))
     return lower, upper
 
 
 def yeo_johnson_lambdas(X, *, sample_weight=None, xtol=1.48e-8):
     """Maximum-likelihood ``λ`` of the Yeo-Johnson transform for every column of ``X``.
 
-    Constant columns get ``λ = 1`` (left unchanged), as in scikit-learn.
+    Constant columns (relative to their magnitude, as
+    :func:`~sklearn_brainmap.utils.constant_columns`) get ``λ = 1`` (left unchanged), as
+    in scikit-learn.
 
     Parameters
     ----------
@@ -140,28 +152,60 @@ def yeo_johnson_lambdas(X, *, sample_weight=None, xtol=1.48e-8):
     Returns
     -------
     lambdas : ndarray of shape (n_features,)
+
+    Raises
+    ------
+    ValueError
+        For a column with values of both signs beyond about ``1e145``, where scipy's
+        search interval is empty (no ``λ`` keeps the transformed values and their
+        variance representable).
     """
     X = np.asarray(X, dtype=np.float64)
     weights = None
     if sample_weight is not None:
         keep = sample_weight > 0
         X, weights = X[keep], sample_weight[keep]
+        weights = ldexp(weights, -int(power_of_two_exponents(weights)))  # exact; no overflow
     n = X.shape[0] if weights is None else weights.sum()
-    constant = np.all(X == X[:1], axis=0)
+    constant = constant_columns(X)  # relative to the column's magnitude
     log1p_abs = np.log1p(np.abs(X))
+    # Columns of tiny values (log(|x| + 1) below 2**-20) are searched in units
+    # λ' = λ·s, on L' = log(|x| + 1)/s, s a power of two near their largest L: ψ only
+    # depends on λL and (2 − λ)L, so with "2" read as 2s this is the same likelihood
+    # (up to a constant), whose maximum, at λ of order 1/L, the scan would otherwise
+    # miss, and whose variances would underflow. Other columns: s = 1, unchanged.
+    e = power_of_two_exponents(log1p_abs, axis=0)
+    tiny = ~constant & (e < -20)
+    unit, two = 1.0, 2.0
+    if tiny.any():
+        unit = np.where(tiny, np.ldexp(1.0, e), 1.0)
+        two = 2.0 * unit
+        log1p_abs = log1p_abs / unit
     positive = X >= 0
     signed = np.where(positive, log1p_abs, -log1p_abs)
     jacobian = signed.sum(axis=0) if weights is None else weights @ signed
 
-    columns = _Columns(log1p_abs, positive, None if weights is None else weights / n)
+    columns = _Columns(log1p_abs, positive, None if weights is None else weights / n, two)
 
     def neg_llf(lambdas):
         variance = _variance(columns, lambdas)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            llf = -n / 2 * np.log(variance) + (lambdas - 1) * jacobian
+            llf = -n / 2 * np.log(variance) + (lambdas - unit) * jacobian
         return np.where(np.isfinite(llf), -llf, np.inf)
 
-    lower, upper = _bounds(X)
+    lower, upper = _bounds(X, unit, two)
+    empty = ~constant & ~(lower <= upper)
+    if empty.any():
+        cols = np.flatnonzero(empty)
+        shown = ", ".join(map(str, cols[:10])) + (", ..." if cols.size > 10 else "")
+        raise ValueError(
+            f"The Yeo-Johnson transform cannot be fitted to {cols.size} source unit(s) "
+            f"(columns {shown}): their values, of both signs and up to "
+            f"{np.abs(X[:, cols]).max():.3g}, leave no λ for which the transformed values "
+            f"and their variance are representable in float64 (scipy's "
+            f"yeojohnson_normmax refuses them too). The transform depends on the units "
+            f"of X: rescale X (e.g. to unit standard deviation), or use "
+            f"power_transform=False.")
     lower, upper = np.where(constant, 0.0, lower), np.where(constant, 2.0, upper)
     # A coarse scan (dense near λ = 1, sparse far from it) picks the bracket of the
     # best grid point, so that a secondary maximum cannot capture the search.
@@ -183,4 +227,4 @@ def yeo_johnson_lambdas(X, *, sample_weight=None, xtol=1.48e-8):
         f_new = neg_llf(new)
         c, d = np.where(left, new, d), np.where(left, c, new)
         fc, fd = np.where(left, f_new, fd), np.where(left, fc, f_new)
-    return np.where(constant, 1.0, (a + b) / 2)
+    return np.where(constant, 1.0, (a + b) / 2 / unit)

@@ -309,9 +309,14 @@ def test_constant_target_warns_and_predicts_its_mean():
 def test_constant_source_column_gets_zero_weight():
     X, Y = make_data(30, 5, 3, noise=2.0)
     X[:, 2] = 4.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         model = Ridge(alpha=1.0).fit(X, Y)
-    np.testing.assert_allclose(model.coef_[:, 2], 0.0, atol=1e-12)
+    # the one warning says which source unit is constant and what the fit does
+    assert [str(w.message) for w in caught] == [
+        "1 of 5 source unit(s) are constant (columns 2): they get zero weight (they are "
+        "centred away)."]
+    assert caught[0].category is ConstantUnitWarning
+    assert np.all(model.coef_[:, 2] == 0.0)
     ref = sklm.Ridge(alpha=1.0).fit(X, Y)
     np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
