@@ -71,9 +71,24 @@ def build_parser():
                         type=_bounded_int(2, MAX_SUBJECTS, " (the work grows as its "
                                                            "square)"),
                         help="networks (training seeds) in the population (default 5)")
+    parser.add_argument("--architecture", choices=["cnn", "mlp"], default="cnn",
+                        help="the simulated subjects: small convolutional networks "
+                             "trained contrastively on natural-like images, recorded "
+                             "at the central hypercolumn (cnn, default), or the fast "
+                             "multilayer perceptrons on 8x8 digits (mlp)")
+    parser.add_argument("--sampling", choices=["hypercolumn", "random"], default=None,
+                        help="cnn: record each layer's central hypercolumn (default) or "
+                             "as many units at random positions")
+    parser.add_argument("--images", default=None, metavar="SOURCE",
+                        help="cnn: dead_leaves (default, generated), sample "
+                             "(scikit-learn's two photographs; needs Pillow) or a folder "
+                             "of PNG/JPEG/.npy images (relative to --data-home)")
+    parser.add_argument("--refresh", action="store_true",
+                        help="rebuild the populations even if they are cached in the "
+                             "data home")
     parser.add_argument("--neurons", type=_bounded_int(2, MAX_NEURONS), default=None,
-                        help="recorded units per subject and area, at most the "
-                             "narrowest layer (default 50; 20 with --quick)")
+                        help="recorded units per subject and area (default: cnn, the "
+                             "whole hypercolumn; mlp, 50, or 20 with --quick)")
     parser.add_argument("--activation", choices=["relu", "softplus", "both"],
                         default="both", help="network activation (default both)")
     parser.add_argument("--noise-gain", type=_gain, default=20.0,
@@ -97,8 +112,9 @@ def build_parser():
                         help="analyse real recordings instead of a simulation: "
                              f"{', '.join(DATASETS)} or all (repeatable)")
     parser.add_argument("--data-home", type=Path, default=None,
-                        help="folder holding the datasets (default "
-                             "$SKLEARN_BRAINMAP_DATA, then ~/sklearn_brainmap_data)")
+                        help="folder holding the datasets and the cached simulated "
+                             "populations (default $SKLEARN_BRAINMAP_DATA, then "
+                             "~/sklearn_brainmap_data)")
     return parser
 
 

@@ -24,19 +24,32 @@ COLUMNS = ["activation", "responses", "transform_class", "predictivity",
 def run(args):
     """Run the comparison for each activation; print and write the results."""
     activations = ("relu", "softplus") if args.activation == "both" else (args.activation,)
-    population_kwargs = (dict(hidden=(48, 48), n_stimuli=200, n_epochs=10)
-                         if args.quick else {})
-    neurons = args.neurons or (20 if args.quick else 50)
+    cnn = args.architecture == "cnn"
+    if cnn:
+        population_kwargs = dict(sampling=args.sampling, images=args.images)
+        if args.quick:
+            population_kwargs.update(n_stimuli=200, n_steps=20, hidden=(16, 32, 32))
+    else:
+        for option in ("sampling", "images"):
+            if getattr(args, option) is not None:
+                raise ValueError(f"--{option} applies to --architecture cnn only")
+        population_kwargs = (dict(hidden=(48, 48), n_stimuli=200, n_epochs=10)
+                             if args.quick else {})
+    neurons = args.neurons or (20 if args.quick and not cnn else None)
     start = time.perf_counter()
     results = {}
     for activation in activations:
         began = time.perf_counter()
         population = make_model_population(
-            args.subjects, n_neurons=neurons, activation=activation,
-            noise_gain=args.noise_gain, random_state=args.random_state,
-            **population_kwargs)
-        log(f"population ({activation}): {population.DESCR} accuracy "
-            f"{population.accuracy.mean():.3f}; {time.perf_counter() - began:.1f} s")
+            args.subjects, architecture=args.architecture, n_neurons=neurons,
+            activation=activation, noise_gain=args.noise_gain,
+            random_state=args.random_state, data_home=args.data_home,
+            refresh=args.refresh, **population_kwargs)
+        trained = (f"training loss {population.loss[:, :5].mean():.2f} -> "
+                   f"{population.loss[:, -5:].mean():.2f}" if cnn else
+                   f"accuracy {population.accuracy.mean():.3f}")
+        log(f"population ({activation}): {population.DESCR} {trained}; "
+            f"{time.perf_counter() - began:.1f} s")
         cv = KFold(args.folds, shuffle=True, random_state=args.random_state)
         results[activation] = compare_transform_classes(
             default_candidates(), population, cv=cv, n_jobs=args.n_jobs)

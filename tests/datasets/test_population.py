@@ -4,7 +4,7 @@ import pytest
 from sklearn_brainmap.datasets import make_model_population
 from sklearn_brainmap.utils import constant_columns
 
-SMALL = dict(n_subjects=3, hidden=(48, 32), n_neurons=12, n_stimuli=300, n_epochs=15)
+SMALL = dict(architecture="mlp", cache=False, n_subjects=3, hidden=(48, 32), n_neurons=12, n_stimuli=300, n_epochs=15)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,201 @@
+"""Recording simulated subjects: which units, their responses to the stimuli, the noise.
+
+One function per architecture returns the columns of a population (grouped by subject,
+then area) and what describes them; :func:`make_model_population` adds the cache and
+the public checks.
+"""
+
+import numpy as np
+
+from ..utils import blas_threads_for, one_blas_thread
+from . import _cnn
+from ._images import dead_leaves, folder_images, sample_images
+from ._mlp import accuracy, forward, train_mlp
+
+#: Side of the crops the CNNs learn from and are shown (pixels).
+CROP = 23
+#: Extra side of the region whose two crops form a contrastive pair (pixels).
+JITTER = 8
+#: Dead-leaves images: side, number that train the networks, number cut into stimuli.
+LEAVES_SIDE, LEAVES_TRAIN, LEAVES_TEST = 128, 32, 8
+
+
+def add_noise(mean, gain, rng, signed):
+    """Poisson-like noise with variance ``|mean| / gain`` (``gain=None``: none).
+
+    Non-negative responses get ``Poisson(gain · mean) / gain`` (so exact zeros of a
+    ReLU stay zero); signed pre-activations get Gaussian noise of the same variance.
+    """
+    if gain is None:
+        return mean.copy()
+    if signed:
+        return mean + np.sqrt(np.abs(mean) / gain) * rng.standard_normal(mean.shape)
+    return rng.poisson(gain * np.maximum(mean, 0.0)) / gain
+
+
+class _Columns:
+    """The recorded columns, appended one (subject, area) block at a time."""
+
+    def __init__(self):
+        self.blocks = {key: [] for key in ("pre_clean", "post_clean", "pre", "post",
+                                           "subjects", "areas", "unit")}
+
+    def add(self, subject, area, z, h, unit, noise_gain, rng):
+        n = z.shape[1]
+        self.blocks["pre_clean"].append(z)
+        self.blocks["post_clean"].append(h)
+        self.blocks["pre"].append(add_noise(z, noise_gain, rng, signed=True))
+        self.blocks["post"].append(add_noise(h, noise_gain, rng, signed=False))
+        self.blocks["subjects"].append(np.full(n, subject))
+        self.blocks["areas"].append(np.full(n, area))
+        self.blocks["unit"].append(unit)
+
+    def arrays(self):
+        stack = {"pre_clean", "post_clean", "pre", "post"}
+        return {key: (np.hstack(v) if key in stack else np.concatenate(v))
+                for key, v in self.blocks.items()}
+
+
+# ---------------------------------------------------------------------------- MLP
+def record_mlp(n_subjects, hidden, n_neurons, activation, noise_gain, n_stimuli,
+               n_epochs, rng):
+    """MLPs trained on scikit-learn's digits; random units of each hidden layer."""
+    from sklearn.datasets import load_digits
+
+    if n_neurons > min(hidden):
+        raise ValueError(f"n_neurons={n_neurons} is larger than the smallest layer "
+                         f"({min(hidden)} units).")
+    if n_stimuli > 1000:
+        raise ValueError(f"n_stimuli must be at most 1000 for architecture='mlp' (797 "
+                         f"digits train the networks), got {n_stimuli}.")
+    digits = load_digits()
+    X_all = digits.data / 16.0
+    y_all = digits.target
+    order = rng.permutation(len(y_all))
+    stim_idx, train_idx = order[:n_stimuli], order[n_stimuli:]
+    stimuli, target = X_all[stim_idx], y_all[stim_idx]
+    mean = X_all[train_idx].mean(axis=0)
+
+    columns, acc = _Columns(), []
+    for subject, seed in enumerate(rng.spawn(n_subjects)):
+        # minibatch products are tiny: BLAS threads would only add synchronisation
+        with blas_threads_for(0):
+            params = train_mlp(X_all[train_idx] - mean, y_all[train_idx], hidden,
+                               activation, seed, n_epochs=n_epochs)
+        acc.append(accuracy(params, stimuli - mean, target, activation))
+        _, layers = forward(params, stimuli - mean, activation)
+        for area, (z, h) in enumerate(layers):
+            # record only units that respond to the stimuli (a dead ReLU is never
+            # recorded in an experiment)
+            alive = np.flatnonzero(np.ptp(h, axis=0) > 0)
+            if alive.size < n_neurons:
+                raise RuntimeError(
+                    f"subject {subject}, layer {area + 1}: only {alive.size} units respond "
+                    f"to the stimuli, fewer than n_neurons={n_neurons}; lower n_neurons, "
+                    f"widen the layer or use activation='softplus'.")
+            chosen = np.sort(seed.choice(alive, n_neurons, replace=False))
+            columns.add(subject, f"layer{area + 1}", z[:, chosen], h[:, chosen], chosen,
+                        noise_gain, seed)
+    return dict(
+        **columns.arrays(), stimuli=stimuli, target=target, accuracy=np.array(acc),
+        DESCR=(f"{n_subjects} MLPs {hidden} ({activation}) trained on digits from "
+               f"different seeds; {n_neurons} recorded units per layer; {n_stimuli} "
+               f"held-out stimuli; noise gain {noise_gain}."))
+
+
+# ---------------------------------------------------------------------------- CNN
+def _images(source, rng):
+    """Training images and stimulus images (held out), standardised with the former's
+    mean and standard deviation."""
+    if source == "dead_leaves":
+        images = list(dead_leaves(LEAVES_TRAIN + LEAVES_TEST, LEAVES_SIDE, rng))
+        train, test = images[:LEAVES_TRAIN], images[LEAVES_TRAIN:]
+    elif source == "sample":
+        # two photographs: the left three quarters train, the right quarter is shown
+        train, test = [], []
+        for image in sample_images():
+            cut = image.shape[1] * 3 // 4
+            train.append(image[:, :cut])
+            test.append(image[:, cut:])
+    else:
+        images = folder_images(source, CROP + JITTER)
+        order = rng.permutation(len(images))
+        n_test = max(1, len(images) // 5)
+        test = [images[i] for i in order[:n_test]]
+        train = [images[i] for i in order[n_test:]]
+    pixels = np.concatenate([image.ravel() for image in train])
+    mean, sd = pixels.mean(), pixels.std()
+    return [(i - mean) / sd for i in train], [(i - mean) / sd for i in test]
+
+
+def _crops(images, n, rng):
+    """``n`` crops (CROP × CROP) at random places of random images; and their image."""
+    which = rng.integers(len(images), size=n)
+    crops = np.empty((n, CROP, CROP))
+    for k, i in enumerate(which):
+        top = rng.integers(images[i].shape[0] - CROP + 1)
+        left = rng.integers(images[i].shape[1] - CROP + 1)
+        crops[k] = images[i][top:top + CROP, left:left + CROP]
+    return crops, which
+
+
+def _choose_units(shape, sampling, window, n_neurons, rng):
+    """(row, column, channel) of the recorded units of a (side, side, channels) map.
+
+    ``"hypercolumn"``: every channel in the ``window × window`` positions at the map's
+    centre (a random ``n_neurons`` of them if given); ``"random"``: as many units (or
+    ``n_neurons``) at random positions and channels of the whole map.
+    """
+    side, _, channels = shape
+    window = min(window, side - (1 - side % 2))   # an odd window that fits the map
+    centre, half = side // 2, window // 2
+    rows, cols, chans = np.meshgrid(np.arange(centre - half, centre + half + 1),
+                                    np.arange(centre - half, centre + half + 1),
+                                    np.arange(channels), indexing="ij")
+    n_column = rows.size
+    n = n_column if n_neurons is None else n_neurons
+    if sampling == "hypercolumn":
+        if n > n_column:
+            raise ValueError(f"n_neurons={n_neurons} is larger than the hypercolumn "
+                             f"({window}×{window} positions × {channels} channels = "
+                             f"{n_column} units); lower it or widen the window.")
+        keep = np.sort(rng.choice(n_column, n, replace=False)) if n < n_column \
+            else np.arange(n_column)
+        return rows.ravel()[keep], cols.ravel()[keep], chans.ravel()[keep]
+    flat = np.sort(rng.choice(side * side * channels, n, replace=False))
+    return np.unravel_index(flat, shape)
+
+
+def record_cnn(n_subjects, channels, n_neurons, activation, noise_gain, n_stimuli,
+               n_steps, images, sampling, window, rng):
+    """Small CNNs trained contrastively from different seeds; central hypercolumns."""
+    train, test = _images(images, rng)
+    stimuli, source_image = _crops(test, n_stimuli, rng)
+    x = stimuli[..., None].astype(np.float32)
+    columns, losses, positions = _Columns(), [], []
+    for subject, seed in enumerate(rng.spawn(n_subjects)):
+        # im2col products are small (~40 MFLOP): a second BLAS thread gains little and,
+        # on a busy machine, spins (measured 400× slower under a load of 8)
+        with one_blas_thread():
+            params, loss = _cnn.train_cnn(train, channels, activation, seed,
+                                          n_steps=n_steps, size=CROP, jitter=JITTER)
+            layers = _cnn.forward(params, x, activation)
+        losses.append(loss)
+        for area, (_, z, h, _) in enumerate(layers):
+            row, col, chan = _choose_units(z.shape[1:], sampling, window, n_neurons, seed)
+            # in the network's own units (order 1 at every layer): post = act(pre)
+            # holds exactly, as the GLM transform classes assume
+            columns.add(subject, f"layer{area + 1}", z[:, row, col, chan].astype(float),
+                        h[:, row, col, chan].astype(float), chan, noise_gain, seed)
+            positions.append(np.column_stack([row, col]))
+    source = images if images in ("dead_leaves", "sample") else "a folder of images"
+    return dict(
+        **columns.arrays(), position=np.concatenate(positions), stimuli=stimuli,
+        target=source_image, loss=np.array(losses),
+        receptive_field=np.array(_cnn.receptive_fields()),
+        map_side=np.array(_cnn.map_sizes(CROP)),
+        DESCR=(f"{n_subjects} CNNs (channels {tuple(channels)}, {activation}) trained "
+               f"contrastively for {n_steps} steps on {source} from different seeds; "
+               f"{sampling} units ({len(columns.blocks['unit'][0])} in layer 1 of "
+               f"subject 0); {n_stimuli} held-out {CROP}×{CROP} crops; noise gain "
+               f"{noise_gain}."))
