@@ -23,3 +23,16 @@ def shared_data():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_home(tmp_path_factory):
+    """One data home for the session: simulated populations are cached there (shared by
+    the tests that use the same population), never in the user's home folder."""
+    previous = os.environ.get("SKLEARN_BRAINMAP_DATA")
+    os.environ["SKLEARN_BRAINMAP_DATA"] = str(tmp_path_factory.mktemp("data_home"))
+    yield
+    if previous is None:
+        del os.environ["SKLEARN_BRAINMAP_DATA"]
+    else:
+        os.environ["SKLEARN_BRAINMAP_DATA"] = previous

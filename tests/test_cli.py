@@ -47,7 +47,12 @@ def test_main_job_end_to_end_writes_what_it_promises(tmp_path, capsys):
     (["--random-state", "-1"], "must be at least 0"),
     (["--folds", "101"], "must be at most 100"),
     (["--quick", "--folds", "101"], "must be at most 100"),
-    (["--quick", "--neurons", "60"], "larger than the smallest layer"),
+    (["--quick", "--architecture", "mlp", "--neurons", "60"],
+     "larger than the smallest layer"),
+    (["--quick", "--neurons", "60"], "larger than the hypercolumn"),
+    (["--quick", "--architecture", "mlp", "--sampling", "random"],
+     "--sampling applies to --architecture cnn only"),
+    (["--quick", "--images", "/no/such/folder"], "is not a folder"),
 ])
 def test_bad_options_exit_nonzero_with_a_message(args, message):
     result = subprocess.run([sys.executable, "-m", "sklearn_brainmap", *args],

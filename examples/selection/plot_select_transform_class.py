@@ -2,10 +2,11 @@
 Choosing a transform class by specificity
 =========================================
 
-Simulate a population of networks trained from different seeds (layers play the role
-of brain areas), fit every transform class between every pair of (subject, area)
-profiles, and let ``GridSearchCV`` pick the class with the highest silhouette of areas
-while also reporting same-area predictivity.
+Simulate a population of small convolutional networks trained from different seeds
+(layers play the role of brain areas; the recorded units are each layer's central
+hypercolumn), fit every transform class between every pair of (subject, area) profiles,
+and let ``GridSearchCV`` pick the class with the highest silhouette of areas while also
+reporting same-area predictivity.
 """
 
 # %%
@@ -19,9 +20,9 @@ from sklearn_brainmap.model_selection import (PairwiseMapping, compare_transform
                                               population_scorer)
 from sklearn_brainmap.plotting import ComparisonDisplay, SimilarityMatrixDisplay
 
-pop = make_model_population(n_subjects=4, hidden=(64, 64, 64), n_neurons=30,
-                            n_stimuli=300, n_epochs=20, random_state=0)
+pop = make_model_population(n_subjects=4, n_stimuli=300, random_state=0)
 print(pop.DESCR)
+print("receptive fields (pixels):", pop.receptive_field)
 
 # %%
 search = GridSearchCV(
@@ -29,7 +30,7 @@ search = GridSearchCV(
     {"estimator": [Ridge(cv=None), OneToOne()]},
     scoring=population_scorer, refit="silhouette",
     cv=KFold(3, shuffle=True, random_state=0))
-search.fit(pop.pre)
+search.fit(pop.post)            # post-activation (ReLU) responses
 for params, sil, pred in zip(search.cv_results_["params"],
                              search.cv_results_["mean_test_silhouette"],
                              search.cv_results_["mean_test_predictivity"]):
@@ -41,7 +42,7 @@ print("chosen:", search.best_params_["estimator"])
 # The similarity matrix of the chosen class, profiles grouped by area (here on the
 # stimuli it was refitted on: an illustration, not a held-out score).
 mapping = search.best_estimator_
-SimilarityMatrixDisplay.from_estimator(mapping, pop.pre)
+SimilarityMatrixDisplay.from_estimator(mapping, pop.post)
 
 # %%
 # The same question for several classes and both recordings at once: the papers'
