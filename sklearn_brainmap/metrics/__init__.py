@@ -10,10 +10,17 @@
   ``ceiling_normalized_score``.
 """
 
+from ._optimize import (
+    optimize_similarity,
+    pc_perturbation_scores,
+    principal_component_r2,
+    similarity_score_range,
+)
 from ._regression import pearson_r_score, r2_score
 from ._reliability import ceiling_normalized_score, spearman_brown, split_half_reliability
 from ._rsa import compare_rdms, rdm, rsa_score
 from ._scorers import mean_pearson_r_scorer, median_pearson_r_scorer, median_r2_scorer
+from ._similarity_gradients import similarity_gradient
 from ._similarity import (
     cka_score,
     procrustes_distance,
@@ -23,6 +30,11 @@ from ._similarity import (
 )
 
 __all__ = [
+    "similarity_gradient",
+    "similarity_score_range",
+    "principal_component_r2",
+    "pc_perturbation_scores",
+    "optimize_similarity",
     "ceiling_normalized_score",
     "cka_score",
     "compare_rdms",
