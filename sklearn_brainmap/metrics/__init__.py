@@ -19,6 +19,12 @@ from ._optimize import (
 from ._regression import pearson_r_score, r2_score
 from ._reliability import ceiling_normalized_score, spearman_brown, split_half_reliability
 from ._rsa import compare_rdms, rdm, rsa_score
+from ._rsa_advanced import (
+    feature_weighted_rsa,
+    remixed_rdm,
+    reweighted_rsa,
+    variance_partitioning,
+)
 from ._scorers import mean_pearson_r_scorer, median_pearson_r_scorer, median_r2_scorer
 from ._similarity_gradients import similarity_gradient
 from ._similarity import (
@@ -30,6 +36,10 @@ from ._similarity import (
 )
 
 __all__ = [
+    "variance_partitioning",
+    "reweighted_rsa",
+    "remixed_rdm",
+    "feature_weighted_rsa",
     "similarity_gradient",
     "similarity_score_range",
     "principal_component_r2",
