@@ -8,6 +8,13 @@
   (``multioutput="median"`` available) and the scorers built on them.
 - Noise ceilings: ``split_half_reliability``, ``spearman_brown``,
   ``ceiling_normalized_score``.
+- Advanced RSA: ``reweighted_rsa`` (mixed RSA), ``feature_weighted_rsa``,
+  ``variance_partitioning``, ``remixed_rdm``.
+- Similarity optimisation (Cloos et al.): ``similarity_gradient``,
+  ``optimize_similarity``, ``principal_component_r2``, ``pc_perturbation_scores``,
+  ``similarity_score_range``.
+- Response statistics: ``lifetime_sparseness``, ``population_sparseness``,
+  ``ks_similarity_score`` (distributions of a tuning property).
 """
 
 from ._optimize import (
@@ -26,7 +33,6 @@ from ._rsa_advanced import (
     variance_partitioning,
 )
 from ._scorers import mean_pearson_r_scorer, median_pearson_r_scorer, median_r2_scorer
-from ._similarity_gradients import similarity_gradient
 from ._similarity import (
     cka_score,
     procrustes_distance,
@@ -34,31 +40,37 @@ from ._similarity import (
     soft_matching_distance,
     soft_matching_score,
 )
+from ._similarity_gradients import similarity_gradient
+from ._sparseness import lifetime_sparseness, population_sparseness
+from ._tuning import ks_similarity_score
 
 __all__ = [
-    "variance_partitioning",
-    "reweighted_rsa",
-    "remixed_rdm",
-    "feature_weighted_rsa",
-    "similarity_gradient",
-    "similarity_score_range",
-    "principal_component_r2",
-    "pc_perturbation_scores",
-    "optimize_similarity",
     "ceiling_normalized_score",
     "cka_score",
     "compare_rdms",
+    "feature_weighted_rsa",
+    "ks_similarity_score",
+    "lifetime_sparseness",
     "mean_pearson_r_scorer",
     "median_pearson_r_scorer",
     "median_r2_scorer",
+    "optimize_similarity",
+    "pc_perturbation_scores",
     "pearson_r_score",
+    "population_sparseness",
+    "principal_component_r2",
     "procrustes_distance",
     "procrustes_score",
     "r2_score",
     "rdm",
+    "remixed_rdm",
+    "reweighted_rsa",
     "rsa_score",
+    "similarity_gradient",
+    "similarity_score_range",
     "soft_matching_distance",
     "soft_matching_score",
     "spearman_brown",
     "split_half_reliability",
+    "variance_partitioning",
 ]
