@@ -97,10 +97,10 @@ fig.tight_layout()
 # as high as the optimiser can.
 targets = [0.5, 0.9]
 ap_at_cka = similarity_score_range(X, fixed="cka", varied="angular_procrustes",
-                                   targets=targets, n_steps=1000, learning_rate=0.1,
+                                   targets=targets, n_steps=800, learning_rate=0.1,
                                    random_state=0)
 cka_at_ap = similarity_score_range(X, fixed="angular_procrustes", varied="cka",
-                                   targets=targets, n_steps=1000, learning_rate=0.1,
+                                   targets=targets, n_steps=800, learning_rate=0.1,
                                    random_state=0)
 for a, lo, hi in zip(targets, ap_at_cka.lower, ap_at_cka.upper):
     print(f"CKA = {a}: angular Procrustes in [{lo:.3f}, {hi:.3f}]")
