@@ -316,7 +316,7 @@ def _features_r2(blocks, Y, folds, estimator):
 
 
 @validate_params(
-    {"predictors": [dict, list, tuple], "target": ["array-like"],
+    {"predictors": [dict, "array-like"], "target": ["array-like"],
      "kind": [StrOptions({"features", "rdm"})], "cv": _CV,
      "estimator": [HasMethods(["fit", "predict"]), None],
      "positive": ["boolean"],
@@ -344,7 +344,8 @@ def variance_partitioning(predictors, target, *, kind="features", cv=5, estimato
     Parameters
     ----------
     predictors : dict of str to array-like, or list of array-like
-        Two to four predictors (names ``"0"``, ``"1"``, ... for a list):
+        Two to four predictors (names ``"0"``, ``"1"``, ... for a list, or for an
+        array stacked along its first axis):
         ``kind="features"``: feature sets of shape (n_stimuli, n_features_k);
         ``kind="rdm"``: square RDMs of shape (n_stimuli, n_stimuli).
     target : array-like

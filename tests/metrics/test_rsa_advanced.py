@@ -227,6 +227,9 @@ def test_rdm_partitioning_against_least_squares_on_test_pairs():
     assert parts.r2[("a",)] == pytest.approx(r2([0]), rel=1e-9)
     assert parts.r2[("a", "b")] == pytest.approx(r2([0, 1]), rel=1e-9)
     assert parts.unique["b"] == pytest.approx(r2([0, 1]) - r2([0]), rel=1e-9)
+    # a stack of RDMs is a list of predictors named by position
+    stacked = variance_partitioning(models, brain, kind="rdm", cv=folds)
+    assert stacked.unique["1"] == pytest.approx(parts.unique["b"])
 
 
 def test_partitioning_refuses_bad_input():
