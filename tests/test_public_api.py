@@ -146,10 +146,12 @@ def _data():
 def _bad_calls():
     from sklearn_brainmap.datasets import (get_data_home, load_cowley2023_v4,
                                            make_model_population)
-    from sklearn_brainmap.features import gabor_kernel
-    from sklearn_brainmap.metrics import (cka_score, procrustes_distance, rdm,
-                                          soft_matching_distance, soft_matching_score,
-                                          spearman_brown, split_half_reliability)
+    from sklearn_brainmap.features import gabor_kernel, make_gratings
+    from sklearn_brainmap.metrics import (cka_score, optimize_similarity,
+                                          procrustes_distance, rdm, reweighted_rsa,
+                                          similarity_score_range, soft_matching_distance,
+                                          soft_matching_score, spearman_brown,
+                                          split_half_reliability, variance_partitioning)
     from sklearn_brainmap.testing import (check_scaling_invariance, check_symmetry,
                                           random_rotation, response_matrices)
     from sklearn_brainmap.utils import classical_mds, transport_plan
@@ -169,6 +171,12 @@ def _bad_calls():
         (load_cowley2023_v4, (), {"images": "yes"}, "images"),
         (get_data_home, (3,), {}, "data_home"),
         (gabor_kernel, (1, 4.0, 0.0, 0.0), {}, "size"),
+        (make_gratings, ((8, 8), [0.1]), {"contrast": 2.0}, "contrast"),
+        (optimize_similarity, (X,), {"measure": "rsa"}, "measure"),
+        (similarity_score_range, (X,), {"penalty": 0.0}, "penalty"),
+        (reweighted_rsa, (np.zeros((1, 5, 5)), np.zeros((5, 5))), {"compare": "r"},
+         "compare"),
+        (variance_partitioning, ([X, X], Y), {"kind": "rdms"}, "kind"),
         (random_rotation, (0,), {}, "n"),
         (response_matrices, (), {"sparsity": 1.0}, "sparsity"),
         (check_scaling_invariance, (cka_score, X, Y), {"factor": 0}, "factor"),

@@ -1,0 +1,511 @@
+"""Advanced RSA: reweighting, feature-weighted RSA, variance partitioning and remixing.
+
+Every cross-validated analysis here splits *stimuli*, not RDM entries: a fold's model is
+fitted on the dissimilarities among its training stimuli and evaluated on those among
+its test stimuli, so no test stimulus informs the fit (pairs of one training and one
+test stimulus are used by neither side).
+"""
+
+import itertools
+import warnings
+from numbers import Real
+
+import numpy as np
+from scipy.optimize import nnls
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
+
+from ..utils import check_folds, check_response_matrix, check_same_stimuli, columnwise_r2
+from ._rsa import COMPARISONS, RDM_METRICS, compare_rdms, rdm
+
+
+def _square_rdms(rdms, name):
+    """A stack ``(k, n, n)`` of finite square RDMs (one RDM is a stack of one)."""
+    rdms = np.asarray(rdms, dtype=np.float64)
+    if rdms.ndim == 2:
+        rdms = rdms[None]
+    if rdms.ndim != 3 or rdms.shape[1] != rdms.shape[2] or rdms.shape[1] < 4:
+        raise ValueError(f"{name} must be square RDMs of shape (n_stimuli, n_stimuli) "
+                         "(or a stack of them, (n_rdms, n_stimuli, n_stimuli)) with at "
+                         f"least 4 stimuli; got shape {rdms.shape}.")
+    if not np.isfinite(rdms).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return rdms
+
+
+def _pairs(index):
+    """Row and column indices of the pairs ``i < j`` among the stimuli ``index``."""
+    index = np.sort(index)
+    i, j = np.triu_indices(index.size, k=1)
+    return index[i], index[j]
+
+
+def _stimulus_folds(cv, n):
+    # 3 test stimuli make 3 test pairs, the fewest a correlation can use
+    return check_folds(cv, np.empty((n, 1)), min_test=3)
+
+
+def _nnls_fit(A, y, alpha=0.0):
+    """Non-negative weights and a free intercept: ``min ‖y − b − A w‖² + α‖w‖², w ≥ 0``.
+
+    For fixed ``w`` the best ``b`` is ``mean(y − A w)``, so the problem is NNLS on the
+    centred ``A`` and ``y``; the ridge term enters as ``√α I`` rows below ``A``
+    (Lawson & Hanson's NNLS, :func:`scipy.optimize.nnls`).
+    """
+    a_mean, y_mean = A.mean(axis=0), y.mean()
+    Ac, yc = A - a_mean, y - y_mean
+    if alpha > 0:
+        Ac = np.vstack([Ac, np.sqrt(alpha) * np.eye(A.shape[1])])
+        yc = np.concatenate([yc, np.zeros(A.shape[1])])
+    w, _ = nnls(Ac, yc, maxiter=50 * A.shape[1] + 100)
+    return w, y_mean - a_mean @ w
+
+
+def _compare_vectors(a, b, compare):
+    """``ρ(a, b)``, or NaN when ``a`` is constant (e.g. all weights zero)."""
+    if np.ptp(a) <= 16 * np.finfo(float).eps * max(np.abs(a).max(), 1e-300):
+        return np.nan
+    return float(compare_rdms(np.vstack([a, b]), compare=compare)[0, 1])
+
+
+def _cv_rdm_fit(design, brain, folds, compare, alpha):
+    """Cross-validated NNLS of the brain's dissimilarities on the design's columns.
+
+    ``design(rows, cols)`` returns the ``(n_pairs, n_columns)`` design of the given
+    pairs. Returns the fold scores and the fold weights.
+    """
+    scores, weights = [], []
+    for train, test in folds:
+        rows, cols = _pairs(train)
+        w, b = _nnls_fit(design(rows, cols), brain[rows, cols], alpha)
+        rows, cols = _pairs(test)
+        predicted = design(rows, cols) @ w + b
+        scores.append(_compare_vectors(predicted, brain[rows, cols], compare))
+        weights.append(w)
+    scores = np.array(scores)
+    if np.isnan(scores).any():
+        warnings.warn(f"{int(np.isnan(scores).sum())} of {len(scores)} fold(s) gave all "
+                      "weights zero (a constant predicted RDM, no correlation): their "
+                      "score is NaN and left out of the mean.", UserWarning, stacklevel=4)
+    return scores, np.array(weights)
+
+
+def _summary(scores):
+    return float(np.nanmean(scores)) if not np.isnan(scores).all() else np.nan
+
+
+_CV = ["cv_object"]
+
+
+@validate_params(
+    {"model_rdms": ["array-like"], "brain_rdm": ["array-like"], "cv": _CV,
+     "compare": [StrOptions(COMPARISONS)]},
+    prefer_skip_nested_validation=True,
+)
+def reweighted_rsa(model_rdms, brain_rdm, *, cv=5, compare="spearman"):
+    """Mixed RSA: a brain RDM as a non-negative combination of model RDMs, cross-validated.
+
+    The brain's dissimilarities are modelled as ``d_ij ≈ b + Σ_l w_l d^(l)_ij`` with
+    ``w_l ≥ 0`` (one weight per model RDM, e.g. per layer; ``b`` a free intercept),
+    fitted by non-negative least squares on the pairs ``i < j`` among the training
+    stimuli of each fold; the weighted RDM predicted for the pairs among the test
+    stimuli is compared with the brain's by ``ρ`` (as :func:`rsa_score`). The score is
+    the mean over folds (Khaligh-Razavi & Kriegeskorte 2014 reweighted the features of
+    each layer and the layers; this is the layer-level reweighting).
+
+    Parameters
+    ----------
+    model_rdms : array-like of shape (n_models, n_stimuli, n_stimuli)
+        Square model RDMs (the upper triangle is read).
+    brain_rdm : array-like of shape (n_stimuli, n_stimuli)
+    cv : int, cross-validation generator or iterable, default=5
+        Splits of the *stimuli* (``KFold(5)`` for an int: shuffle stimuli that are
+        ordered by category with ``KFold(5, shuffle=True, random_state=...)``). Each
+        test fold needs at least 3 stimuli.
+    compare : {"spearman", "pearson", "kendall"}, default="spearman"
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        - ``score``: float, the mean cross-validated RSA of the predicted RDM;
+        - ``fold_scores``: ndarray of shape (n_folds,) (NaN where every weight is 0);
+        - ``weights``: ndarray of shape (n_models,), fitted on all stimuli;
+        - ``intercept``: float, fitted on all stimuli;
+        - ``fold_weights``: ndarray of shape (n_folds, n_models).
+
+    Raises
+    ------
+    ValueError
+        For RDMs that are not square, have different sizes, NaN or infinite values or
+        fewer than 4 stimuli, and for folds with fewer than 3 test stimuli.
+
+    References
+    ----------
+    Khaligh-Razavi & Kriegeskorte (2014), Deep supervised, but not unsupervised,
+    models may explain IT cortical representation, *PLoS Comput. Biol.* 10.
+    Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis,
+    *Front. Syst. Neurosci.* 2. Lawson & Hanson (1974), *Solving least squares
+    problems* (NNLS).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import KFold
+    >>> from sklearn_brainmap.metrics import rdm, reweighted_rsa
+    >>> rng = np.random.default_rng(0)
+    >>> layers = [rng.standard_normal((40, 30)) for _ in range(3)]
+    >>> models = np.array([rdm(L, metric="euclidean") for L in layers])
+    >>> brain = 2 * models[0] + models[2]
+    >>> result = reweighted_rsa(models, brain, cv=KFold(4, shuffle=True, random_state=0))
+    >>> (result.weights / result.weights.max()).round(3), round(result.score, 3)
+    (array([1. , 0. , 0.5]), 1.0)
+    """
+    models = _square_rdms(model_rdms, "model_rdms")
+    brain = _square_rdms(brain_rdm, "brain_rdm")[0]
+    if models.shape[1] != brain.shape[0]:
+        raise ValueError(f"model_rdms have {models.shape[1]} stimuli and brain_rdm has "
+                         f"{brain.shape[0]}; they must be RDMs of the same stimuli.")
+    folds = _stimulus_folds(cv, brain.shape[0])
+
+    def design(rows, cols):
+        return models[:, rows, cols].T
+
+    scores, fold_weights = _cv_rdm_fit(design, brain, folds, compare, 0.0)
+    rows, cols = _pairs(np.arange(brain.shape[0]))
+    weights, intercept = _nnls_fit(design(rows, cols), brain[rows, cols])
+    return Bunch(score=_summary(scores), fold_scores=scores, weights=weights,
+                 intercept=float(intercept), fold_weights=fold_weights)
+
+
+@validate_params(
+    {"X": ["array-like"], "brain_rdm": ["array-like"], "cv": _CV,
+     "alpha": [Interval(Real, 0, None, closed="left")],
+     "compare": [StrOptions(COMPARISONS)]},
+    prefer_skip_nested_validation=True,
+)
+def feature_weighted_rsa(X, brain_rdm, *, cv=5, alpha=0.1, compare="spearman"):
+    """Feature-reweighted RSA: an RDM of weighted units fitted to a brain RDM, cross-validated.
+
+    The model RDM is the weighted squared Euclidean distance
+    ``d_ij(w) = Σ_k w_k (x_ik − x_jk)²`` with one weight ``w_k ≥ 0`` per unit (the
+    Euclidean RDM of the units scaled by ``√w_k``). The weights and an intercept are
+    fitted to the brain's dissimilarities among the training stimuli of each fold by
+    non-negative ridge regression, ``min ‖d − b − D w‖² + α' ‖w‖², w ≥ 0`` (``D`` the
+    pairs × units matrix of squared differences), and the predicted RDM among the test
+    stimuli is compared with the brain's by ``ρ``. ``α' = alpha · mean_k ‖D_k‖²/n_pairs``:
+    ``alpha`` is relative to the design's scale (our choice, so one value suits any
+    units).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_stimuli, n_units)
+        Model responses. The design has one column per unit and one row per training
+        pair (``n(n−1)/2 × n_units`` floats: 400 MB at 1,000 stimuli and 100 units):
+        compress a wide layer first (e.g. with PCA; the weights are then those of
+        components).
+    brain_rdm : array-like of shape (n_stimuli, n_stimuli)
+    cv : int, cross-validation generator or iterable, default=5
+        Splits of the stimuli (at least 3 test stimuli per fold).
+    alpha : float, default=0.1
+        Relative ridge penalty (0: plain NNLS, which overfits when units are many).
+    compare : {"spearman", "pearson", "kendall"}, default="spearman"
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        - ``score``: float, the mean cross-validated RSA of the reweighted RDM;
+        - ``fold_scores``: ndarray of shape (n_folds,);
+        - ``weights``: ndarray of shape (n_units,), fitted on all stimuli;
+        - ``fold_weights``: ndarray of shape (n_folds, n_units).
+
+    References
+    ----------
+    Kaniuth & Hebart (2022), Feature-reweighted representational similarity analysis:
+    a method for improving the fit between computational models, brains, and
+    behavior, *NeuroImage* 257. Jozwik, Kriegeskorte & Mur (2016), Visual features as
+    stepping stones toward semantics, *Neuropsychologia* 83.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import KFold
+    >>> from sklearn_brainmap.metrics import feature_weighted_rsa, rsa_score
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 6))
+    >>> brain = np.square(X[:, :2, None] - X[:, :2].T[None]).sum(axis=1)  # units 0, 1
+    >>> result = feature_weighted_rsa(X, brain, cv=KFold(4, shuffle=True, random_state=0),
+    ...                               alpha=0.0)
+    >>> result.weights.round(3), round(result.score, 3)
+    (array([1., 1., 0., 0., 0., 0.]), 1.0)
+    """
+    X = check_response_matrix(X, "X", min_samples=4).astype(np.float64, copy=False)
+    brain = _square_rdms(brain_rdm, "brain_rdm")[0]
+    check_same_stimuli(X, brain, names=("X", "brain_rdm"))
+    folds = _stimulus_folds(cv, X.shape[0])
+
+    def design(rows, cols):
+        return np.square(X[rows] - X[cols])
+
+    rows, cols = _pairs(np.arange(X.shape[0]))
+    full = design(rows, cols)
+    scale = np.mean(np.sum(full**2, axis=0)) / full.shape[0]
+    penalty = alpha * scale
+    scores, fold_weights = _cv_rdm_fit(design, brain, folds, compare, penalty)
+    weights, _ = _nnls_fit(full, brain[rows, cols], penalty)
+    return Bunch(score=_summary(scores), fold_scores=scores, weights=weights,
+                 fold_weights=fold_weights)
+
+
+def _subsets(names):
+    return [combo for r in range(1, len(names) + 1)
+            for combo in itertools.combinations(names, r)]
+
+
+def _partitions(names, r2):
+    """Venn-diagram components from the R² of every union of predictors.
+
+    With ``f(S)`` the R² of the union ``S`` and ``g(U) = f(all) − f(all ∖ U)`` (the
+    variance only the predictors in ``U`` can explain), the component explained by
+    exactly the predictors in ``T`` is the Möbius inversion
+    ``μ(T) = Σ_{∅≠U⊆T} (−1)^{|T|−|U|} g(U)``. Two predictors: ``μ(A) = f(AB) − f(B)``,
+    ``μ(AB) = f(A) + f(B) − f(AB)``.
+    """
+    every = tuple(names)
+
+    def f(subset):
+        return r2[tuple(n for n in names if n in subset)] if subset else 0.0
+
+    def g(U):
+        return f(every) - f(tuple(n for n in names if n not in U))
+
+    return {T: sum((-1) ** (len(T) - len(U)) * g(U) for U in _subsets(list(T)))
+            for T in _subsets(list(names))}
+
+
+def _rdm_r2(designs, brain, folds, positive):
+    """Mean over folds of the held-out R² of the brain's test-pair dissimilarities."""
+    out = []
+    for train, test in folds:
+        rows, cols = _pairs(train)
+        A, y = designs[:, rows, cols].T, brain[rows, cols]
+        if positive:
+            w, b = _nnls_fit(A, y)
+        else:
+            coef, *_ = np.linalg.lstsq(np.c_[np.ones(len(y)), A], y, rcond=None)
+            b, w = coef[0], coef[1:]
+        rows, cols = _pairs(test)
+        out.append(columnwise_r2(brain[rows, cols], designs[:, rows, cols].T @ w + b)[0])
+    return float(np.nanmean(out))
+
+
+def _features_r2(blocks, Y, folds, estimator):
+    """Per-unit held-out R² of ``estimator`` on the concatenated blocks, fold mean."""
+    X = np.hstack(blocks)
+    scores = []
+    for train, test in folds:
+        model = clone(estimator).fit(X[train], Y[train])
+        scores.append(columnwise_r2(Y[test], model.predict(X[test]).reshape(len(test), -1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN units stay NaN
+        return np.nanmean(np.array(scores), axis=0)
+
+
+@validate_params(
+    {"predictors": [dict, "array-like"], "target": ["array-like"],
+     "kind": [StrOptions({"features", "rdm"})], "cv": _CV,
+     "estimator": [HasMethods(["fit", "predict"]), None],
+     "positive": ["boolean"],
+     "multioutput": [StrOptions({"raw_values", "uniform_average"})]},
+    prefer_skip_nested_validation=True,
+)
+def variance_partitioning(predictors, target, *, kind="features", cv=5, estimator=None,
+                          positive=False, multioutput="uniform_average"):
+    """Unique and shared explained variance of two to four predictors, cross-validated.
+
+    The cross-validated R² of the model on every union of predictors, ``f(S)``, gives
+    the variance explained by exactly the predictors in ``T`` (the components of a
+    Venn diagram) by inclusion–exclusion:
+
+    - two predictors: ``unique(A) = R²(A∪B) − R²(B)``,
+      ``shared(A, B) = R²(A) + R²(B) − R²(A∪B)``;
+    - three: ``unique(A) = R²(ABC) − R²(BC)``,
+      ``shared(A, B only) = R²(AC) + R²(BC) − R²(C) − R²(ABC)``,
+      ``shared(A, B, C) = R²(A) + R²(B) + R²(C) − R²(AB) − R²(AC) − R²(BC) + R²(ABC)``;
+    - in general ``μ(T) = Σ_{∅≠U⊆T} (−1)^{|T|−|U|} (R²(all) − R²(all ∖ U))``.
+
+    Held-out R² can make a component negative (a predictor that only adds noise):
+    such values are reported, not clipped.
+
+    Parameters
+    ----------
+    predictors : dict of str to array-like, or list of array-like
+        Two to four predictors (names ``"0"``, ``"1"``, ... for a list, or for an
+        array stacked along its first axis):
+        ``kind="features"``: feature sets of shape (n_stimuli, n_features_k);
+        ``kind="rdm"``: square RDMs of shape (n_stimuli, n_stimuli).
+    target : array-like
+        ``kind="features"``: responses (n_stimuli, n_units) or (n_stimuli,);
+        ``kind="rdm"``: a square brain RDM.
+    kind : {"features", "rdm"}, default="features"
+        ``"features"``: ``estimator`` maps the concatenated feature sets to every unit;
+        R² per unit. ``"rdm"``: least squares (with an intercept) of the brain's
+        dissimilarities on the predictors', fitted on the pairs among training
+        stimuli and scored on the pairs among test stimuli.
+    cv : int, cross-validation generator or iterable, default=5
+        Splits of the stimuli.
+    estimator : regressor, default=None
+        ``kind="features"``: :class:`~sklearn_brainmap.Ridge` (one penalty per unit)
+        by default.
+    positive : bool, default=False
+        ``kind="rdm"``: non-negative weights (NNLS), as in :func:`reweighted_rsa`.
+    multioutput : {"raw_values", "uniform_average"}, default="uniform_average"
+        ``kind="features"``: one value per unit, or their mean over units with a
+        defined R² (the decomposition is linear, so the mean of the components is
+        the component of the mean R²).
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        - ``r2``: dict ``{tuple of names: R²}`` for every union of predictors;
+        - ``components``: dict ``{tuple of names: variance explained by exactly
+          those predictors}``;
+        - ``unique``: dict ``{name: its unique variance}``;
+        - ``shared``: the component shared by all predictors.
+
+    References
+    ----------
+    Lescroart, Stansbury & Gallant (2015), Fourier power, subjective distance, and
+    object categories all provide plausible models of BOLD responses in
+    scene-selective visual areas, *Front. Comput. Neurosci.* 9. de Heer, Huth,
+    Griffiths, Gallant & Theunissen (2017), The hierarchical cortical organization of
+    human speech processing, *J. Neurosci.* 37. Groen et al. (2018), Distinct
+    contributions of functional and deep neural network features to representational
+    similarity of scenes in human brain and behavior, *eLife* 7 (RDM predictors).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import KFold
+    >>> from sklearn_brainmap.metrics import variance_partitioning
+    >>> rng = np.random.default_rng(0)
+    >>> s, a, b = rng.standard_normal((3, 500))     # A sees s and a, B sees s and b
+    >>> y = s + a + b + 0.1 * rng.standard_normal(500)
+    >>> parts = variance_partitioning({"A": np.c_[s, a], "B": np.c_[s, b]}, y,
+    ...                               cv=KFold(5, shuffle=True, random_state=0))
+    >>> {k: round(v, 1) for k, v in parts.unique.items()}, round(parts.shared, 1)
+    ({'A': 0.3, 'B': 0.4}, 0.3)
+    """
+    if isinstance(predictors, dict):
+        names, arrays = [str(k) for k in predictors], list(predictors.values())
+    else:
+        names, arrays = [str(i) for i in range(len(predictors))], list(predictors)
+    if not 2 <= len(arrays) <= 4:
+        raise ValueError(f"predictors must hold 2 to 4 predictors; got {len(arrays)}.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"predictor names must be distinct; got {names}.")
+    subsets = _subsets(names)
+    if kind == "rdm":
+        designs = np.concatenate([_square_rdms(a, f"predictors[{n!r}]")
+                                  for n, a in zip(names, arrays)])
+        brain = _square_rdms(target, "target")[0]
+        if designs.shape[1] != brain.shape[0]:
+            raise ValueError(f"The predictor RDMs have {designs.shape[1]} stimuli and the "
+                             f"target RDM {brain.shape[0]}: they must be RDMs of the same "
+                             "stimuli.")
+        folds = _stimulus_folds(cv, brain.shape[0])
+        r2 = {S: _rdm_r2(designs[[names.index(n) for n in S]], brain, folds, positive)
+              for S in subsets}
+    else:
+        from ..linear_model import Ridge  # the package's Ridge; no import cycle at load
+
+        Y = check_response_matrix(np.asarray(target, dtype=np.float64).reshape(
+            len(target), -1), "target", min_samples=4)
+        blocks = []
+        for n, a in zip(names, arrays):
+            block = check_response_matrix(np.asarray(a, dtype=np.float64).reshape(
+                len(a), -1), f"predictors[{n!r}]", min_samples=4)
+            check_same_stimuli(block, Y, names=(f"predictors[{n!r}]", "target"))
+            blocks.append(block)
+        folds = check_folds(cv, Y, min_test=2)
+        estimator = Ridge() if estimator is None else estimator
+        r2 = {S: _features_r2([blocks[names.index(n)] for n in S], Y, folds, estimator)
+              for S in subsets}
+        if multioutput == "uniform_average":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                r2 = {S: float(np.nanmean(v)) for S, v in r2.items()}
+    components = _partitions(names, r2)
+    return Bunch(r2=r2, components=components,
+                 unique={n: components[(n,)] for n in names},
+                 shared=components[tuple(names)])
+
+
+@validate_params(
+    {"X": ["array-like"], "y": ["array-like"],
+     "classifier": [HasMethods(["fit", "decision_function"]), None],
+     "cv": _CV, "metric": [StrOptions(RDM_METRICS)]},
+    prefer_skip_nested_validation=True,
+)
+def remixed_rdm(X, y, *, classifier=None, cv=5, metric="euclidean"):
+    """The RDM of a linear classifier's cross-validated decision values (remixing).
+
+    A classifier is trained on a layer's responses ``X`` to predict the task category
+    ``y`` of each stimulus; every stimulus's decision values (one per category; one
+    for two categories) come from the fold where it was held out
+    (:func:`~sklearn.model_selection.cross_val_predict`); the RDM of those values
+    (:func:`rdm`) is the layer "remixed" into category-discriminant dimensions, to be
+    compared with a brain RDM (``rsa_score(..., rdm_metric="precomputed")``).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_stimuli, n_units)
+    y : array-like of shape (n_stimuli,)
+        Category labels (at least 2 categories).
+    classifier : classifier with ``decision_function``, default=None
+        ``make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))`` by
+        default (a linear classifier, as in Khaligh-Razavi & Kriegeskorte, who used
+        linear SVMs).
+    cv : int, cross-validation generator or iterable, default=5
+        ``StratifiedKFold(5)`` for an int.
+    metric : {"euclidean", "correlation", "cosine"}, default="euclidean"
+        Euclidean by default: with few categories the decision values have few
+        dimensions (one for two categories), where the correlation distance is
+        undefined or coarse.
+
+    Returns
+    -------
+    D : ndarray of shape (n_stimuli, n_stimuli)
+
+    References
+    ----------
+    Khaligh-Razavi & Kriegeskorte (2014), Deep supervised, but not unsupervised,
+    models may explain IT cortical representation, *PLoS Comput. Biol.* 10
+    ("remixing" of features by category-discriminant linear readouts).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_brainmap.metrics import remixed_rdm
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1, 2], 20)
+    >>> X = rng.standard_normal((60, 10)) + 3 * np.eye(10)[y]
+    >>> D = remixed_rdm(X, y)
+    >>> same, other = D[:20, :20].mean(), D[:20, 20:].mean()
+    >>> bool(same < other)
+    True
+    """
+    X = check_response_matrix(X, "X", min_samples=4)
+    y = np.asarray(y)
+    check_same_stimuli(X, y, names=("X", "y"))
+    if np.unique(y).size < 2:
+        raise ValueError("y has a single category: a classifier needs at least 2.")
+    if classifier is None:
+        classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    folds = list(check_cv(cv, y, classifier=True).split(X, y))
+    decision = cross_val_predict(classifier, X, y, cv=folds, method="decision_function")
+    return rdm(decision.reshape(X.shape[0], -1), metric=metric)
