@@ -13,7 +13,8 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._files import DATA_HOME, READ_ERRORS, get_data_home
-from ._recording import record_cnn, record_mlp
+from ._cnn import map_sizes
+from ._recording import CROP, record_cnn, record_mlp
 
 
 def _generator(random_state):
@@ -208,6 +209,15 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
                          f" (positive integers), got {hidden}.")
     n_neurons = _DEFAULTS["n_neurons"][pick] if n_neurons is None and not cnn else n_neurons
     n_stimuli = _DEFAULTS["n_stimuli"][pick] if n_stimuli is None else n_stimuli
+    if cnn and n_neurons is not None:
+        # checked before any training: the smallest hypercolumn bounds n_neurons
+        for area, (side, c) in enumerate(zip(map_sizes(CROP), hidden)):
+            fits = min(own["window"], side - (1 - side % 2))
+            if n_neurons > c * fits**2:
+                raise ValueError(
+                    f"n_neurons={n_neurons} is larger than the hypercolumn of layer "
+                    f"{area + 1} ({fits}×{fits} positions × {c} channels = "
+                    f"{c * fits**2} units); lower it or widen the window.")
     if cnn and own["images"] not in ("dead_leaves", "sample"):
         folder = Path(own["images"]).expanduser()
         own["images"] = str(folder if folder.is_absolute()

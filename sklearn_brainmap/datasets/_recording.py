@@ -147,7 +147,7 @@ def _choose_units(shape, sampling, window, n_neurons, rng):
     ``n_neurons``) at random positions and channels of the whole map.
     """
     side, _, channels = shape
-    window = min(window, side - (1 - side % 2))   # an odd window that fits the map
+    window = min(window, side - (1 - side % 2))   # a window that fits the map
     centre, half = side // 2, window // 2
     rows, cols, chans = np.meshgrid(np.arange(centre - half, centre + half + 1),
                                     np.arange(centre - half, centre + half + 1),
