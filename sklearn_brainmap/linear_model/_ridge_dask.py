@@ -330,7 +330,9 @@ def _scatter(design, client):
     import dask
 
     if client is not None:
-        return client.scatter(design, broadcast=True, hash=False)
+        # in a list: a (named) tuple given alone would be scattered element by element
+        [future] = client.scatter([design], broadcast=True, hash=False)
+        return future
     # traverse=False: a named tuple of arrays is one object, not a collection to unpack
     return dask.delayed(design, name=f"ridge-design-{uuid.uuid4().hex}", traverse=False)
 
