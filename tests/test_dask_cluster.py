@@ -54,7 +54,7 @@ def client():
     with dask.config.set(memory):
         cluster = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, memory_limit=MEMORY_LIMIT,
+            dashboard_address=":0", memory_limit=MEMORY_LIMIT,
             silence_logs=logging.CRITICAL)
     client = distributed.Client(cluster)
     yield client
