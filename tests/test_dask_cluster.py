@@ -257,3 +257,13 @@ def test_worker_killed_mid_fit_gives_the_complete_result(cluster_client, tmp_pat
     assert killed not in cluster_client.run(os.getpid).values()
     assert on_dask.coef_.shape == (240, 40)  # ... and every chunk was fitted
     _assert_same_fit(on_dask, in_memory)
+
+
+def test_brainmap_scheduler_that_does_not_answer_is_an_error(tmp_path, capsys):
+    from sklearn_brainmap._cli import main
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        status = main(["--scheduler", "tcp://127.0.0.1:9", "--output", str(tmp_path)])
+    assert status == 2
+    error = capsys.readouterr().err
+    assert "brainmap: error:" in error and "tcp://127.0.0.1:9" in error

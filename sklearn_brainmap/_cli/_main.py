@@ -36,7 +36,7 @@ def _bounded_int(minimum, maximum=None, why=""):
 
 
 def _n_jobs(text):
-    # with --scheduler the jobs run on the cluster: -1 means all of its worker threads
+    # bounded by this machine's cores; with --scheduler, -1 is every worker thread there
     cores = os.cpu_count() or 1
     try:
         value = int(text)
