@@ -104,3 +104,30 @@ def test_missing_dask_is_an_import_error_naming_the_extra(monkeypatch):
     with pytest.raises(ImportError, match=r"dask_parallel needs Dask.*sklearn_brainmap\[dask\]"):
         with dask_parallel("tcp://127.0.0.1:8786"):
             pass
+
+
+def test_package_imports_without_dask_and_never_imports_it():
+    import subprocess
+    import textwrap
+    from pathlib import Path
+
+    import sklearn_brainmap
+
+    code = textwrap.dedent("""
+        import importlib, pkgutil, sys
+        import sklearn_brainmap
+        assert "dask" not in sys.modules and "distributed" not in sys.modules
+        sys.modules["dask"] = sys.modules["distributed"] = None  # as if not installed
+        for module in pkgutil.walk_packages(sklearn_brainmap.__path__, "sklearn_brainmap.",
+                                            onerror=lambda name: None):
+            if not module.name.startswith("sklearn_brainmap.testing") and \\
+                    not module.name.endswith("__main__"):
+                importlib.import_module(module.name)
+        import numpy as np
+        from sklearn_brainmap import Ridge
+        Ridge().fit(np.eye(6), np.arange(6.0))  # the NumPy path needs no Dask
+        print("ok")
+        """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(sklearn_brainmap.__file__).parents[1])
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
