@@ -2,12 +2,13 @@
 check the output folder, dispatch to a recipe."""
 
 import argparse
+import contextlib
 import os
 import sys
 import time
 from pathlib import Path
 
-from ._report import setup_logging, write_json
+from ._report import log, setup_logging, write_json
 
 #: The real datasets (``--dataset``); their recipes are in ``_datasets``.
 DATASETS = ("henaff2021_v1", "cowley2023_v4", "coggan2024_fmri", "conwell2021_allen_rdms")
@@ -35,6 +36,7 @@ def _bounded_int(minimum, maximum=None, why=""):
 
 
 def _n_jobs(text):
+    # bounded by this machine's cores; with --scheduler, -1 is every worker thread there
     cores = os.cpu_count() or 1
     try:
         value = int(text)
@@ -100,6 +102,13 @@ def build_parser():
                         help="parallel jobs over the comparison's cells, recording × "
                              "transform class (joblib; default -1 = all cores; 1 = "
                              "sequential)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        default=os.environ.get("SKLEARN_BRAINMAP_SCHEDULER") or None,
+                        help="run the parallel jobs on the Dask cluster whose scheduler "
+                             "is at ADDRESS (e.g. tcp://10.0.0.5:8786; --n-jobs -1 is "
+                             "then every worker thread); default "
+                             "$SKLEARN_BRAINMAP_SCHEDULER, else this machine's cores. "
+                             "Needs pip install \"sklearn_brainmap[dask]\"")
     parser.add_argument("--random-state", type=_bounded_int(0, 2**32 - 1), default=0,
                         help="seed of the populations and the folds (default 0)")
     parser.add_argument("--output", type=Path, default=Path("brainmap_output"),
@@ -161,6 +170,17 @@ def _stop_workers():
     get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
 
+def _parallel(scheduler):
+    """The joblib parallelism of the run: this machine's processes, or the Dask cluster
+    at ``scheduler`` (:func:`~sklearn_brainmap.utils.dask_parallel`)."""
+    if scheduler is None:
+        return contextlib.nullcontext()
+    from ..utils import dask_parallel
+
+    log(f"Dask scheduler: {scheduler}")
+    return dask_parallel(scheduler)
+
+
 def main(argv=None):
     """Run the command; returns the exit status (0 done, 1 missing data, 2 bad input,
     130 interrupted)."""
@@ -169,13 +189,20 @@ def main(argv=None):
     _check_output(parser, args.output)
     setup_logging()
     try:
-        if args.dataset:
-            names = (DATASETS if "all" in args.dataset
-                     else list(dict.fromkeys(args.dataset)))
-            return run_datasets(names, args)
-        from ._simulated import run
+        with _parallel(args.scheduler):
+            if args.dataset:
+                names = (DATASETS if "all" in args.dataset
+                         else list(dict.fromkeys(args.dataset)))
+                return run_datasets(names, args)
+            from ._simulated import run
 
-        return run(args)
+            return run(args)
+    except ImportError as exc:
+        if args.scheduler is None:
+            raise
+        # --scheduler without dask installed: the message says what to install
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         _stop_workers()
         print("brainmap: interrupted", file=sys.stderr)

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
 from ..utils import blas_threads_for, check_folds, constant_columns, warn_constant
+from ..utils._dask import is_dask_array
 from ._ridge_solvers import (center, eigenbasis, project_targets, ridge_coef,
                              ridge_kfold_errors, ridge_loo_errors)
 from ._scaling import check_representable, extreme_exponent, ldexp, penalty_in_scaled_units
@@ -66,11 +67,17 @@ class Ridge(BaseMapping):
         target with no predictable signal, whose large penalties all predict its
         mean): the float32 choice is as good as the float64 one to within 1e-6 of
         held-out R².
+    dask_coef : {"auto", "numpy", "dask"}, default="auto"
+        Only for ``y`` a Dask array (see *Dask* below): whether ``coef_`` comes back as
+        a NumPy array or stays on the cluster as a Dask array chunked like ``y``'s
+        targets. ``"auto"``: a Dask array when the coefficients exceed 1 GiB
+        (``_ridge_dask.DASK_COEF_BYTES``).
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_targets, n_features) or (n_features,)
-        Weights; 1-D when ``y`` was 1-D.
+    coef_ : ndarray or dask.array.Array of shape (n_targets, n_features) or (n_features,)
+        Weights; 1-D when ``y`` was 1-D. A Dask array only after a fit on a Dask ``y``
+        with ``dask_coef`` asking for one.
     intercept_ : ndarray of shape (n_targets,) or float
         Intercepts.
     alpha_ : ndarray of shape (n_targets,) or float
@@ -109,6 +116,19 @@ class Ridge(BaseMapping):
     as above). A model that cannot be stored in those units (``X`` and ``y`` apart
     in scale by ~1e300) raises a ``ValueError``.
 
+    **Dask.** With ``y`` a :class:`dask.array.Array` chunked along targets (columns;
+    any chunking along stimuli is merged), ``fit`` computes everything that depends on
+    ``X`` alone once — the eigendecomposition, the folds' decompositions or the
+    leave-one-out leverages — sends it to every worker, and fits each chunk of targets
+    as one Dask task (penalty selection and refit), on the default
+    ``distributed.Client`` or else Dask's local scheduler. Each chunk is fitted by the
+    arithmetic of the in-memory fit, so ``coef_``, ``alpha_`` and ``cv_scores_`` are
+    those of the in-memory fit up to rounding; a worker holds ``X``'s decomposition
+    plus one chunk of targets and its weights. ``X`` may be a Dask array too; it is
+    gathered (its decomposition needs all of it). ``predict`` on a Dask ``X`` (or with
+    a Dask ``coef_``) returns a lazy Dask array. Needs ``pip install
+    "sklearn_brainmap[dask]"``; see the user guide's *Scaling out*.
+
     References
     ----------
     Hoerl & Kennard (1970), Ridge regression: biased estimation for nonorthogonal
@@ -136,15 +156,63 @@ class Ridge(BaseMapping):
         "fit_intercept": ["boolean"],
         "alpha_per_target": ["boolean"],
         "selection_dtype": [None, StrOptions({"float32", "float64"})],
+        "dask_coef": [StrOptions({"auto", "numpy", "dask"})],
     }
 
     def __init__(self, alpha=DEFAULT_ALPHAS, *, cv=5, fit_intercept=True,
-                 alpha_per_target=True, selection_dtype=None):
+                 alpha_per_target=True, selection_dtype=None, dask_coef="auto"):
         self.alpha = alpha
         self.cv = cv
         self.fit_intercept = fit_intercept
         self.alpha_per_target = alpha_per_target
         self.selection_dtype = selection_dtype
+        self.dask_coef = dask_coef
+
+    def fit(self, X, y):
+        """Fit the mapping, choosing each target's penalty when ``alpha`` has several.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_stimuli, n_source_units)
+            Source responses (a Dask array is gathered).
+        y : array-like or dask.array.Array of shape (n_stimuli,) or \
+(n_stimuli, n_target_units)
+            Target responses. A Dask array chunked along targets is fitted chunk by
+            chunk on the Dask workers (see *Dask* in the class docstring).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if is_dask_array(y):
+            from . import _ridge_dask
+
+            self._validate_params()
+            self._check_cv()
+            return _ridge_dask.fit(self, X, y)
+        return super().fit(X, y)
+
+    def predict(self, X):
+        """Predict target responses for new stimuli.
+
+        Parameters
+        ----------
+        X : array-like or dask.array.Array of shape (n_stimuli, n_source_units)
+            Source responses to the new stimuli.
+
+        Returns
+        -------
+        y_pred : ndarray or dask.array.Array of shape (n_stimuli,) or \
+(n_stimuli, n_target_units)
+            Predicted target responses, in the shape ``y`` had at fit time; a lazy
+            Dask array when ``X`` or ``coef_`` is a Dask array.
+        """
+        if is_dask_array(X) or is_dask_array(getattr(self, "coef_", None)):
+            from . import _ridge_dask
+
+            return _ridge_dask.predict(self, X)
+        return super().predict(X)
 
     def _candidate_alphas(self, dtype):
         alphas = np.atleast_1d(np.asarray(self.alpha, dtype=np.float64))

@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array
 
 from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning, check_folds
+from ..utils._dask import scattered
 from ._pairwise import PairwiseMapping
 from ._profiles import area_silhouette, same_area_predictivity
 
@@ -216,8 +217,10 @@ class _Recordings:
 def _run_cell(candidate, X, Y, subjects, areas, folds, scoring, aggregate):
     """Every fold of one (recording, class) cell: one held-out score matrix per fold, the
     silhouette and the predictivity both from it. Runs in a joblib worker."""
+    # n_jobs=1: the cells are the parallel tasks; under joblib's Dask backend a default
+    # n_jobs would fan every cell's sources out again from inside its worker
     mapping = PairwiseMapping(candidate.estimator, subjects=subjects, areas=areas,
-                              scoring=scoring, aggregate=aggregate)
+                              scoring=scoring, aggregate=aggregate, n_jobs=1)
     same = Y is X
     rows, matrices = [], []
     with warnings.catch_warnings(record=True) as caught:
@@ -289,7 +292,10 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     aggregate : {"median", "mean"}, default="median"
         Aggregate of a target profile's unit scores.
     n_jobs : int, default=None
-        Cells (recording × class) run in parallel with joblib (``-1``: all cores).
+        Cells (recording × class) run in parallel with joblib (``-1``: all cores). On a
+        Dask cluster (``joblib.parallel_config("dask")`` or
+        :func:`~sklearn_brainmap.utils.dask_parallel`) every cell is a task and the
+        recordings are sent to every worker once, not with every cell.
 
     Returns
     -------
@@ -348,23 +354,24 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
         raise ValueError(f"No candidate applies to the responses {list(responses)}.")
 
     records, matrices, labels, n_constant = [], {}, None, 0
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    outputs = parallel(delayed(_run_cell)(candidate, X, Y, subjects, areas, folds,
-                                          scoring, aggregate)
-                       for _, candidate, X, Y in cells)
-    for step, ((target, candidate, _, _), (rows, S, labels, constant)) in enumerate(
-            zip(cells, outputs), start=1):
-        n_constant += constant
-        matrices[target, candidate.name] = S
-        for fold, (predictivity, silhouette, seconds) in enumerate(rows):
-            records.append({"responses": target, "transform_class": candidate.name,
-                            "fold": fold, "predictivity": float(predictivity),
-                            "silhouette": float(silhouette), "seconds": seconds})
-        pred = np.mean([r[0] for r in rows])
-        logger.info("[%d/%d] %-4s %-20s predictivity %s  silhouette %.3f  (%.1f s)",
-                    step, len(cells), target, candidate.name,
-                    "   —  " if np.isnan(pred) else f"{pred:.3f}",
-                    np.mean([r[1] for r in rows]), sum(r[2] for r in rows))
+    with scattered(*recording.arrays.values()):  # Dask: sent to each worker once
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+        outputs = parallel(delayed(_run_cell)(candidate, X, Y, subjects, areas, folds,
+                                              scoring, aggregate)
+                           for _, candidate, X, Y in cells)
+        for step, ((target, candidate, _, _), (rows, S, labels, constant)) in enumerate(
+                zip(cells, outputs), start=1):
+            n_constant += constant
+            matrices[target, candidate.name] = S
+            for fold, (predictivity, silhouette, seconds) in enumerate(rows):
+                records.append({"responses": target, "transform_class": candidate.name,
+                                "fold": fold, "predictivity": float(predictivity),
+                                "silhouette": float(silhouette), "seconds": seconds})
+            pred = np.mean([r[0] for r in rows])
+            logger.info("[%d/%d] %-4s %-20s predictivity %s  silhouette %.3f  (%.1f s)",
+                        step, len(cells), target, candidate.name,
+                        "   —  " if np.isnan(pred) else f"{pred:.3f}",
+                        np.mean([r[1] for r in rows]), sum(r[2] for r in rows))
     if n_constant:
         warnings.warn(f"Constant units were met in {n_constant} fits or scorings of the "
                       "comparison: their scores are undefined and were left out of the "

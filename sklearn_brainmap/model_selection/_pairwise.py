@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (AGGREGATES, UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
                      blas_threads_for, constant_columns, warn_constant)
+from ..utils._dask import scattered
 from ._profiles import (area_silhouette, check_profile_labels, profile_dissimilarity,
                         same_area_predictivity, split_profiles)
 
@@ -104,7 +105,10 @@ class PairwiseMapping(BaseEstimator):
         separable (see :func:`targets_separable`).
     n_jobs : int, default=None
         Source profiles fitted in parallel with joblib (``-1``: all cores). Any joblib
-        backend works, e.g. ``with joblib.parallel_config("dask"): ...``.
+        backend works. On a Dask cluster (``with joblib.parallel_config("dask"):`` or
+        :func:`~sklearn_brainmap.utils.dask_parallel`), each source profile is a task
+        and the population is sent to every worker once per ``fit``, not with every
+        task (``n_jobs=-1``: every worker thread).
     verbose : int, default=0
         Print progress per source profile when positive.
 
@@ -268,12 +272,13 @@ class PairwiseMapping(BaseEstimator):
                 yield delayed(_fit_source)(self.estimator, X, Y, self._columns[s],
                                            groups, separable)
 
-        parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
-        for s, fitted in enumerate(parallel(jobs())):
-            self.estimators_.append(fitted)
-            if self.verbose:
-                print(f"[PairwiseMapping] source {s + 1}/{n} {self.profiles_[s]} fitted "
-                      f"({time.perf_counter() - start:.1f} s)", flush=True)
+        with scattered(X, Y):  # on a Dask cluster: the population on every worker, once
+            parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
+            for s, fitted in enumerate(parallel(jobs())):
+                self.estimators_.append(fitted)
+                if self.verbose:
+                    print(f"[PairwiseMapping] source {s + 1}/{n} {self.profiles_[s]} "
+                          f"fitted ({time.perf_counter() - start:.1f} s)", flush=True)
         return self
 
     # ---- scores on new stimuli ----------------------------------------------------------

@@ -1,7 +1,9 @@
 """Helpers shared across sklearn_brainmap: validation and warnings, statistical kernels,
-unit scores and their aggregation, BLAS thread control, blocking, optimal transport."""
+unit scores and their aggregation, BLAS thread control, blocking, optimal transport,
+Dask (optional)."""
 
 from ._blocks import column_blocks, index_blocks
+from ._dask import dask_parallel
 from ._stats import classical_mds, columnwise_pearson, columnwise_r2, unit_columns
 from ._threads import blas_thread_count, blas_threads_for, lapack_threads_for, one_blas_thread
 from ._transport import Matching, transport_plan, unit_matching
@@ -35,6 +37,7 @@ __all__ = [
     "columnwise_pearson",
     "columnwise_r2",
     "constant_columns",
+    "dask_parallel",
     "index_blocks",
     "lapack_threads_for",
     "one_blas_thread",
