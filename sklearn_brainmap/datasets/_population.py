@@ -80,6 +80,9 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
       (every channel at the centre of the map, or of a ``window × window`` patch
       there) — or, with ``sampling="random"``, as many units at random positions and
       channels (the layer-3 map is 1×1, so its random units are its hypercolumn).
+      Units silent on every stimulus (a ReLU channel that never fires there) are not
+      recorded, as no electrode finds a cell in them, so subjects and areas can hold
+      slightly different numbers of units.
       Stimuli are 23×23 crops of held-out images.
     - ``architecture="mlp"``: the fast option, a multilayer perceptron classifying
       scikit-learn's 8×8 digits; random units of each hidden layer. On it the held-out
@@ -122,8 +125,8 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
         hidden layer sizes, one area each (None: ``(128, 128, 128)``).
     n_neurons : int, default=None
         Units recorded per subject and area. CNN: None records the whole hypercolumn
-        (channels × window², or as many random units); an int, a random subset of that
-        many. MLP: None is 50, at most the layer's size.
+        (its responsive channels × window², or as many random units); an int, a random
+        subset of that many. MLP: None is 50, at most the layer's size.
     activation : {"relu", "softplus"}, default="relu"
     noise_gain : float or None, default=20.0
         Larger is less noisy; ``None`` records noise-free responses.

@@ -139,31 +139,31 @@ def _crops(images, n, rng):
     return crops, which
 
 
-def _choose_units(shape, sampling, window, n_neurons, rng):
+def _choose_units(responsive, sampling, window, n_neurons, rng, where):
     """(row, column, channel) of the recorded units of a (side, side, channels) map.
 
-    ``"hypercolumn"``: every channel in the ``window × window`` positions at the map's
-    centre (a random ``n_neurons`` of them if given); ``"random"``: as many units (or
-    ``n_neurons``) at random positions and channels of the whole map.
+    Only ``responsive`` units (those whose response varies over the stimuli) can be
+    recorded: an electrode finds no cell in a silent channel, and a constant column
+    would have no score. ``"hypercolumn"``: the responsive channels in the
+    ``window × window`` positions at the map's centre (a random ``n_neurons`` of them
+    if given); ``"random"``: as many units (or ``n_neurons``) at random responsive
+    positions and channels of the whole map.
     """
-    side, _, channels = shape
+    side, _, channels = responsive.shape
     window = min(window, side - (1 - side % 2))   # a window that fits the map
-    centre, half = side // 2, window // 2
-    rows, cols, chans = np.meshgrid(np.arange(centre - half, centre + half + 1),
-                                    np.arange(centre - half, centre + half + 1),
-                                    np.arange(channels), indexing="ij")
-    n_column = rows.size
-    n = n_column if n_neurons is None else n_neurons
-    if sampling == "hypercolumn":
-        if n > n_column:
-            raise ValueError(f"n_neurons={n_neurons} is larger than the hypercolumn "
-                             f"({window}×{window} positions × {channels} channels = "
-                             f"{n_column} units); lower it or widen the window.")
-        keep = np.sort(rng.choice(n_column, n, replace=False)) if n < n_column \
-            else np.arange(n_column)
-        return rows.ravel()[keep], cols.ravel()[keep], chans.ravel()[keep]
-    flat = np.sort(rng.choice(side * side * channels, n, replace=False))
-    return np.unravel_index(flat, shape)
+    lo, hi = side // 2 - window // 2, side // 2 + window // 2 + 1
+    column = np.zeros_like(responsive)
+    column[lo:hi, lo:hi] = True
+    in_column = np.flatnonzero((column & responsive).ravel())
+    n = in_column.size if n_neurons is None else n_neurons
+    pool = in_column if sampling == "hypercolumn" else np.flatnonzero(responsive.ravel())
+    if n > pool.size:
+        raise RuntimeError(
+            f"{where}: only {pool.size} units respond to the stimuli, fewer than "
+            f"n_neurons={n_neurons}; lower n_neurons, widen the window or use "
+            "activation='softplus'.")
+    flat = pool if n == pool.size else np.sort(rng.choice(pool, n, replace=False))
+    return np.unravel_index(flat, responsive.shape)
 
 
 def record_cnn(n_subjects, channels, n_neurons, activation, noise_gain, n_stimuli,
@@ -182,7 +182,9 @@ def record_cnn(n_subjects, channels, n_neurons, activation, noise_gain, n_stimul
             layers = _cnn.forward(params, x, activation)
         losses.append(loss)
         for area, (_, z, h, _) in enumerate(layers):
-            row, col, chan = _choose_units(z.shape[1:], sampling, window, n_neurons, seed)
+            responsive = np.ptp(h, axis=0) > 0
+            row, col, chan = _choose_units(responsive, sampling, window, n_neurons, seed,
+                                           f"subject {subject}, layer {area + 1}")
             # in the network's own units (order 1 at every layer): post = act(pre)
             # holds exactly, as the GLM transform classes assume
             columns.add(subject, f"layer{area + 1}", z[:, row, col, chan].astype(float),
@@ -196,6 +198,6 @@ def record_cnn(n_subjects, channels, n_neurons, activation, noise_gain, n_stimul
         map_side=np.array(_cnn.map_sizes(CROP)),
         DESCR=(f"{n_subjects} CNNs (channels {tuple(channels)}, {activation}) trained "
                f"contrastively for {n_steps} steps on {source} from different seeds; "
-               f"{sampling} units ({len(columns.blocks['unit'][0])} in layer 1 of "
-               f"subject 0); {n_stimuli} held-out {CROP}×{CROP} crops; noise gain "
+               f"{sampling} units that respond to the stimuli "
+               f"({len(columns.arrays()['unit'])} in all); {n_stimuli} held-out {CROP}×{CROP} crops; noise gain "
                f"{noise_gain}."))
