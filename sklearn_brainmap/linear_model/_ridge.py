@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
 from ..utils import blas_threads_for, check_folds, constant_columns, warn_constant
-from ..utils._array_api import namespace_and_device
+from ..utils._array_api import first_argmin, namespace_and_device
 from . import _ridge_namespace as _ns
 from ._ridge_solvers import (center, eigenbasis, project_targets, ridge_coef,
                              ridge_kfold_errors, ridge_loo_errors)
@@ -329,10 +329,10 @@ class Ridge(BaseMapping):
             scores = 1.0 - sse / total
             self.cv_scores_ = xp.where(cy[None, :], xp.full_like(scores, xp.nan), scores)
             if self.alpha_per_target:
-                best = xp.argmin(sse, axis=0)
+                best = first_argmin(sse, xp)
             else:
-                best = xp.full(Y.shape[1], int(xp.argmin(xp.sum(sse, axis=1))),
-                               device=device)
+                best = xp.full(Y.shape[1], first_argmin(xp.sum(sse, axis=1), xp, axis=None),
+                               dtype=xp.int64, device=device)
         else:
             best = xp.zeros(Y.shape[1], dtype=xp.int64, device=device)
         alphas_ = xp.asarray(alphas, dtype=X.dtype, device=device)

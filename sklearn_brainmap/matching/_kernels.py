@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ..utils import column_blocks
+from ..utils._array_api import first_argmin
 
 
 def best_correlated_source(Ux, Uy, *, candidates=None):
@@ -57,8 +58,8 @@ def best_correlated_source_namespace(Ux, Uy, xp, *, candidates=None):
 
     ``candidates`` is a boolean array of ``xp`` (or None); returns ``(index, corr)`` as
     arrays of ``xp`` on the device of ``Ux``. The first source within ``4 √n ε`` of a
-    block's best value is found with ``argmax``, which the standard defines to return
-    the first occurrence.
+    block's best value is found by :func:`~sklearn_brainmap.utils._array_api.first_argmin`
+    (``argmax`` is not tie-stable in every library).
     """
     n, n_sources = Ux.shape
     n_targets = Uy.shape[1]
@@ -71,8 +72,8 @@ def best_correlated_source_namespace(Ux, Uy, xp, *, candidates=None):
             C_all = xp.where(candidates[sources][:, None], C_all,
                              xp.full_like(C_all, -xp.inf))
         block_best = xp.max(C_all, axis=0)
-        near = xp.astype(C_all >= block_best - tol, Ux.dtype)
-        block_index = xp.argmax(near, axis=0) + sources.start
+        near = xp.astype(C_all < block_best - tol, xp.int8)  # 0 where near the best
+        block_index = first_argmin(near, xp) + sources.start
         if best is None:
             best, index = block_best, block_index
             continue

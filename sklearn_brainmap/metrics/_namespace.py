@@ -129,7 +129,8 @@ def prepared_rows(X, metric, xp):
 def to_distance(G, metric, xp, sq_rows=None, sq_cols=None):
     """Distances from dot products of prepared rows (:func:`._rsa._to_distance`)."""
     if metric == "euclidean":
-        D = sq_rows[:, None] + sq_cols[None, :] - 2.0 * G
+        # in the order of the NumPy kernel, so that both round alike
+        D = (-2.0 * G + sq_rows[:, None]) + sq_cols[None, :]
         return xp.sqrt(xp.clip(D, min=0.0))
     return xp.clip(1.0 - G, min=0.0, max=2.0)
 

@@ -76,7 +76,8 @@ def check_namespace_support(what, *arrays):
     if xp is np:
         return
     raise TypeError(
-        f"{what} runs only on NumPy arrays, got arrays of namespace {xp.__name__} "
+        f"{what} runs only on NumPy arrays, got arrays of namespace "
+        f"{xp.__name__.split('.')[-1]} "
         f"(device {device}) with array-API dispatch on. Its solver (Newton iterations, "
         "optimal transport or scipy routines) has no array-API version. Convert the "
         "inputs to NumPy (e.g. X.cpu().numpy()), or use one of the classes and "
@@ -111,3 +112,19 @@ def scalar_exponent(value):
     """``e`` with ``|value| / 2**e`` in ``[0.5, 1)`` for a Python float (0 for 0, inf
     or NaN), as :func:`math.frexp`."""
     return math.frexp(value)[1] if math.isfinite(value) and value else 0
+
+
+def first_argmin(A, xp, axis=0):
+    """Index of the first minimum along ``axis`` (0 or None), ties to the lowest index.
+
+    ``argmin`` is not tie-stable in every library (PyTorch's vectorised CPU reduction
+    may return a later index), and NumPy's choice among tied candidates is what the
+    package documents: the smallest penalty, the lowest source index.
+    """
+    if axis is None:
+        A = xp.reshape(A, (-1,))
+        return int(first_argmin(A[:, None], xp, axis=0)[0])
+    m = A.shape[0]
+    at_min = A == xp.min(A, axis=0)
+    index = xp.arange(m, device=A.device)[:, None]
+    return xp.min(xp.where(at_min, index, xp.full_like(index, m)), axis=0)
