@@ -18,7 +18,15 @@ import math
 
 import numpy as np
 from sklearn.utils._array_api import (_convert_to_numpy, _is_numpy_namespace,
-                                      get_namespace_and_device, move_to)
+                                      get_namespace_and_device)
+
+try:  # scikit-learn >= 1.8
+    from sklearn.utils._array_api import move_to
+except ImportError:  # pragma: no cover - older scikit-learn: through the host
+    def move_to(A, *, xp, device):
+        source, _ = namespace_and_device(A)
+        return xp.asarray(to_numpy(A) if source is not np else np.asarray(A),
+                          device=device)
 
 #: The estimators and functions that run in the namespace of their inputs. Everything
 #: else raises :class:`TypeError` on arrays of another namespace than NumPy, naming

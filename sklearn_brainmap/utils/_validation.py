@@ -7,7 +7,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.model_selection import check_cv
 from sklearn.utils import get_tags
-from sklearn.utils._array_api import check_same_namespace
+try:  # scikit-learn >= 1.8: predict refuses arrays of another namespace than fit's
+    from sklearn.utils._array_api import check_same_namespace
+except ImportError:  # pragma: no cover
+    def check_same_namespace(X, estimator, *, attribute, method):
+        return None
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _num_samples, check_array, validate_data
 
