@@ -306,26 +306,32 @@ class Ridge(BaseMapping):
         if self.fit_intercept and constant_x.any():
             Xc = xp.where(cx[None, :], xp.zeros_like(Xc), Xc)
         Yc, y_mean = _ns.center(Y, self.fit_intercept, xp, device)
+        if select:  # the targets' sums of squares, before Yc may be let go
+            Yd = Yc if self.fit_intercept else Y - xp.mean(Y, axis=0)
+            if folds is None or _tests_each_once(folds, n):
+                # a norm, not a sum of squares: no temporary of the size of Y
+                total = xp.linalg.vector_norm(Yd, axis=0) ** 2
+            else:  # the sum of squares of the stimuli as often as they were tested
+                tested = np.bincount(np.concatenate([test for _, test in folds]),
+                                     minlength=n)
+                total = xp.asarray(tested, dtype=X.dtype, device=device) @ (Yd * Yd)
+            del Yd
         gram = Xc @ Xc.T if Xc.shape[0] < Xc.shape[1] else None
         basis = _ns.eigenbasis(Xc, xp, gram=gram)
         Q = _ns.project_targets(Xc, Yc, basis)
+        if not (select and folds is None):
+            del Yc  # as large as Y; only leave-one-out selection needs it
         work = None if self.selection_dtype is None else getattr(xp, self.selection_dtype)
         candidates = [float(a) for a in scaled_alphas]
         if select:
             if folds is None:
                 sse = _ns.ridge_loo_errors(Xc, Yc, candidates, basis, Q, xp,
                                            fit_intercept=self.fit_intercept, work=work)
+                del Yc
             else:
                 sse = _ns.ridge_kfold_errors(X, Y, candidates, folds, xp, device,
                                              fit_intercept=self.fit_intercept, gram=gram,
                                              work=work)
-            Yd = Yc if self.fit_intercept else Y - xp.mean(Y, axis=0)
-            if folds is None or _tests_each_once(folds, n):
-                total = xp.sum(Yd * Yd, axis=0)
-            else:  # the sum of squares of the stimuli as often as they were tested
-                tested = np.bincount(np.concatenate([test for _, test in folds]),
-                                     minlength=n)
-                total = xp.asarray(tested, dtype=X.dtype, device=device) @ (Yd * Yd)
             scores = 1.0 - sse / total
             self.cv_scores_ = xp.where(cy[None, :], xp.full_like(scores, xp.nan), scores)
             if self.alpha_per_target:
@@ -339,10 +345,12 @@ class Ridge(BaseMapping):
         scaled_best = xp.take(xp.asarray(scaled_alphas, dtype=X.dtype, device=device),
                               best)
         scaled_coef = _ns.ridge_coef(Xc, Q, scaled_best, basis, xp)
-        zero = xp.zeros_like(scaled_coef)
-        scaled_coef = xp.where(cy[:, None], zero, scaled_coef)
-        if self.fit_intercept:
-            scaled_coef = xp.where(cx[None, :], zero, scaled_coef)
+        del Q  # scaled in place into the weights' factor
+        # zeros by in-place products (no second array of the size of the weights)
+        if constant.any():
+            scaled_coef *= xp.astype(~cy, X.dtype)[:, None]
+        if self.fit_intercept and constant_x.any():
+            scaled_coef *= xp.astype(~cx, X.dtype)[None, :]
         coef = _ns.ldexp(scaled_coef, ey - ex)
         if not _ns.representable(coef, scaled_coef, xp):
             raise unrepresentable_error("coefficients", np.dtype(str(X.dtype).split(".")[-1]))

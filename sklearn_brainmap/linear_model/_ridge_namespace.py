@@ -67,8 +67,13 @@ def project_targets(Xc, Yc, basis):
 
 def ridge_coef(Xc, Q, alpha, basis, xp):
     """Ridge coefficients ``(n_targets, n_features)`` for one penalty per target
-    (``alpha`` an array of shape ``(n_targets,)``)."""
-    scaled = Q * inverse_shift(basis.s[:, None], alpha[None, :], xp)
+    (``alpha`` an array of shape ``(n_targets,)``).
+
+    ``Q`` is scaled in place (it is as large as the weights: no second copy on the
+    device); the caller does not use it afterwards.
+    """
+    scaled = Q
+    scaled *= inverse_shift(basis.s[:, None], alpha[None, :], xp)
     if basis.dual:
         return scaled.T @ (basis.vecs.T @ Xc)
     return scaled.T @ basis.vecs.T
@@ -94,9 +99,9 @@ def ridge_loo_errors(Xc, Yc, alphas, basis, Q, xp, *, fit_intercept=True, work=N
     # hat diagonal h_i(α) = 1/n + Σ_k L_ik / (s_k + α); floored at ε as on NumPy
     one_minus_h = xp.clip((1.0 - base_leverage) - inv @ L.T,
                           min=float(xp.finfo(Xc.dtype).eps))
-    weights = xp.astype(one_minus_h**-2, work)
-    Qw = xp.astype(Q, work)
-    Yw = None if basis.dual else xp.astype(Yc, work)
+    weights = xp.astype(one_minus_h**-2, work, copy=False)
+    Qw = xp.astype(Q, work, copy=False)
+    Yw = None if basis.dual else xp.astype(Yc, work, copy=False)
     itemsize = 4 if work == xp.float32 else 8
     out = []
     for block in _blocks(Yc.shape[1], n, itemsize):
@@ -106,13 +111,13 @@ def ridge_loo_errors(Xc, Yc, alphas, basis, Q, xp, *, fit_intercept=True, work=N
                 F = vecs * (1.0 - s * inv[a, :])
             else:  # predictions A diag(1/(s+α)) Aᵀ Y_c
                 F = A * inv[a, :]
-            E = xp.astype(F, work) @ Qw[:, block]
+            E = xp.astype(F, work, copy=False) @ Qw[:, block]
             if Yw is not None:
                 E = E - Yw[:, block]
             rows.append(weights[a, :] @ (E * E))
         out.append(xp.stack(rows))
     sse = out[0] if len(out) == 1 else xp.concat(out, axis=1)
-    return xp.astype(sse, Xc.dtype)
+    return xp.astype(sse, Xc.dtype, copy=False)
 
 
 def _fold_factors(K, Xg, train, test, fit_intercept, xp, device):
@@ -140,44 +145,64 @@ def _fold_factors(K, Xg, train, test, fit_intercept, xp, device):
 def ridge_kfold_errors(X, Y, alphas, folds, xp, device, *, fit_intercept=True,
                        gram=None, work=None):
     """K-fold squared errors ``(n_alphas, n_targets)``: :func:`._ridge_solvers.
-    ridge_kfold_errors` in ``xp``, with ``folds`` a list of NumPy index pairs."""
+    ridge_kfold_errors` in ``xp``, with ``folds`` a list of NumPy index pairs.
+
+    Targets are taken in blocks whose training and test rows stay within
+    ``_BLOCK_BYTES`` each, so that a fold adds only a few such blocks to the memory of
+    the inputs (GPU memory is the scarce resource at scale).
+    """
     p = X.shape[1]
     work = X.dtype if work is None else work
     itemsize = 4 if work == xp.float32 else 8
     Xg = X - xp.mean(X, axis=0) if fit_intercept else X
     needs_dual = any(len(train) < p for train, _ in folds)
     K = (Xg @ Xg.T if gram is None else gram) if needs_dual else None
-    Yw = xp.astype(Y, work)
     m, t = len(alphas), Y.shape[1]
-    sse = xp.zeros((m, t), dtype=work, device=device)
+    parts_by_block = None
     for train_np, test_np in folds:
         train = xp.asarray(train_np, device=device)
         test = xp.asarray(test_np, device=device)
         A, B, s = _fold_factors(K if len(train_np) < p else None, Xg, train, test,
                                 fit_intercept, xp, device)
-        A, B = xp.astype(A, work), xp.astype(B, work)
-        s = xp.astype(s, work)
+        A, B = xp.astype(A, work, copy=False), xp.astype(B, work, copy=False)
+        s = xp.astype(s, work, copy=False)
         (n_tr, k), n_te = B.shape, len(test_np)
         # the same choice as on NumPy: fold Bᵀ into the small left factor when that is
         # cheaper than projecting the targets (many targets, near full rank)
         fold_in = m * n_te * n_tr * (t + k) < (n_tr * k + m * n_te * k) * t
-        Y_tr, Y_te = xp.take(Yw, train, axis=0), xp.take(Yw, test, axis=0)
-        y_mean = (xp.mean(Y_tr, axis=0) if fit_intercept
-                  else xp.zeros(t, dtype=work, device=device))
-        Y_tr, Y_te = Y_tr - y_mean, Y_te - y_mean
-        parts = []
-        for block in _blocks(t, max(n_tr, n_te), itemsize):
-            right = Y_tr[:, block] if fold_in else B.T @ Y_tr[:, block]
+        blocks = _blocks(t, max(n_tr, n_te), itemsize)
+        factors = None
+        if len(blocks) > 1:  # formed once per fold, used by every block
+            factors = [_kfold_factor(A, B, s, alpha, fold_in, xp) for alpha in alphas]
+        fold_parts = []
+        for block in blocks:
+            Y_block = xp.astype(Y[:, block], work, copy=False)
+            Y_tr = xp.take(Y_block, train, axis=0)
+            Y_te = xp.take(Y_block, test, axis=0)
+            if fit_intercept:
+                y_mean = xp.mean(Y_tr, axis=0)
+                Y_tr, Y_te = Y_tr - y_mean, Y_te - y_mean
+            right = Y_tr if fold_in else B.T @ Y_tr
             rows = []
             for a in range(m):
-                F = A * inverse_shift(s, alphas[a], xp)
-                if fold_in:
-                    F = F @ B.T
-                E = F @ right - Y_te[:, block]
+                F = (factors[a] if factors is not None
+                     else _kfold_factor(A, B, s, alphas[a], fold_in, xp))
+                E = F @ right - Y_te
                 rows.append(xp.sum(E * E, axis=0))
-            parts.append(xp.stack(rows))
-        sse = sse + (parts[0] if len(parts) == 1 else xp.concat(parts, axis=1))
-    return xp.astype(sse, X.dtype)
+            fold_parts.append(xp.stack(rows))
+        if parts_by_block is None:
+            parts_by_block = fold_parts
+        else:
+            parts_by_block = [a + b for a, b in zip(parts_by_block, fold_parts)]
+    sse = (parts_by_block[0] if len(parts_by_block) == 1
+           else xp.concat(parts_by_block, axis=1))
+    return xp.astype(sse, X.dtype, copy=False)
+
+
+def _kfold_factor(A, B, s, alpha, fold_in, xp):
+    """The left factor of one fold's held-out predictions for penalty ``alpha``."""
+    F = A * inverse_shift(s, alpha, xp)
+    return F @ B.T if fold_in else F
 
 
 def ldexp(A, e):
