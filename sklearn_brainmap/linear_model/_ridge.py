@@ -112,6 +112,12 @@ class Ridge(BaseMapping):
     as above). A model that cannot be stored in those units (``X`` and ``y`` apart
     in scale by ~1e300) raises a ``ValueError``.
 
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), fitting on PyTorch, CuPy or array-api-strict arrays runs
+    on their device with the same algorithm, and ``coef_``, ``intercept_``, ``alpha_``,
+    ``alphas_``, ``cv_scores_`` and predictions are arrays of that namespace. NumPy
+    inputs keep the NumPy kernels.
+
     References
     ----------
     Hoerl & Kennard (1970), Ridge regression: biased estimation for nonorthogonal

@@ -36,6 +36,13 @@ class OneToOne(BaseMapping):
     n_features_in_ : int
         Number of source units seen in ``fit``.
 
+
+    Notes
+    -----
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), fitting on PyTorch, CuPy or array-api-strict arrays runs
+    on their device, and the fitted arrays and predictions are arrays of that namespace.
+
     References
     ----------
     Thobani, Sagastuy-Brena, Nayebi, Cao & Yamins, *Predictivity and specificity for

@@ -1,5 +1,8 @@
 """Scores of a fitted mapping: held-out prediction quality per target unit.
 
+With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are scored on
+their device; per-target values are arrays of that namespace, aggregates Python floats.
+
 Each function returns one value per target (``multioutput="raw_values"``) or an
 aggregate over targets: the mean (``"uniform_average"``), the **median** (the
 field's default, ``"median"``) or a weighted mean. A target whose score is undefined

@@ -224,6 +224,10 @@ default="correlation"
     10,000 stimuli); the square matrix is never formed. Spearman ranks both
     triangles (two more arrays of that size).
 
+    With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are computed
+    on their device (:doc:`/user_guide/gpu`): Spearman ranks come from a sort of each
+    triangle; ``compare="kendall"`` raises a ``TypeError`` there (SciPy only).
+
     References
     ----------
     Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis:

@@ -106,6 +106,8 @@ def cka_score(X, Y, *, debiased=False):
     wider one through its ``stimuli × stimuli`` Gram matrix. The debiased form uses
     the same products plus the row norms ``diag(K)``, because ``K 1 = 0`` for centred
     data.
+    With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are computed
+    on their device (:doc:`/user_guide/gpu`).
 
     References
     ----------
@@ -214,6 +216,8 @@ def procrustes_score(X, Y):
     has the same Gram matrix and hence the same Procrustes geometry; the singular
     values of the small product give the nuclear norm. The decompositions run on one
     BLAS thread (multithreaded LAPACK was 3–15× slower on a shared 2-core machine).
+    With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are computed
+    on their device (:doc:`/user_guide/gpu`).
 
     References
     ----------

@@ -129,6 +129,16 @@ class PairwiseMapping(BaseEstimator):
         similarity function.
     n_features_in_ : int
 
+
+    Notes
+    -----
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), a population given as a PyTorch, CuPy or array-api-strict
+    array is fitted and scored on its device (with :class:`~sklearn_brainmap.Ridge`,
+    :class:`~sklearn_brainmap.OneToOne` or a supported measure) and
+    :meth:`score_matrix` returns an array of that namespace; keep ``n_jobs=None``
+    there.
+
     References
     ----------
     Thobani, Sagastuy-Brena, Nayebi, Cao & Yamins, *Predictivity and specificity for
