@@ -341,6 +341,26 @@ def test_pairwise_mapping_agrees_with_numpy(ns, estimator, scoring):
              scale=10)
 
 
+def test_second_input_follows_the_first(ns):
+    # scikit-learn's rule: y (and Y, y_pred) are moved to the namespace and device of X
+    X, Y = _data(30, 6, 3)
+    ref = _numpy(lambda: Ridge(cv=None).fit(ns.np(X), ns.np(Y)))
+    on_ns = Ridge(cv=None).fit(ns(X), ns.np(Y))
+    ns.assert_here(on_ns.coef_)
+    ns.close(on_ns.coef_, ref.coef_, scale=10)
+    on_numpy = Ridge(cv=None).fit(ns.np(X), ns(Y))
+    assert isinstance(on_numpy.coef_, np.ndarray)
+    assert_allclose(on_numpy.coef_, ref.coef_)
+    for fn in (cka_score, procrustes_score, rsa_score):
+        expected = _numpy(lambda: fn(ns.np(X), ns.np(Y)))
+        ns.close(fn(ns(X), ns.np(Y)), expected)
+        ns.close(fn(ns.np(X), ns(Y)), expected)
+    r2 = r2_score(ns(Y), ns.np(X[:, :3]), multioutput="raw_values")
+    ns.assert_here(r2)
+    assert isinstance(pearson_r_score(ns.np(Y), ns(X[:, :3]), multioutput="raw_values"),
+                      np.ndarray)
+
+
 @pytest.mark.parametrize("estimator", [SoftMatching(), LogisticRidge(), LinearNonlinear(),
                                        LinearSoftplus()],
                          ids=lambda e: type(e).__name__)

@@ -127,7 +127,7 @@ shape (n_targets,), default="uniform_average"
         flat_true, flat_pred = (_xp_stats.constant_columns(y_true, xp), _xp_stats.constant_columns(y_pred, xp))
         r = _xp_stats.columnwise_pearson(y_true, y_pred, xp)
     else:
-        y_true, y_pred = _check_targets(y_true, y_pred)
+        y_true, y_pred = _check_targets(y_true, to_namespace(y_pred, np, None))
         flat_true, flat_pred = constant_columns(y_true), constant_columns(y_pred)
         r = None
     consequence = "their Pearson r is undefined (NaN, left out of the aggregate)."
@@ -195,7 +195,8 @@ shape (n_targets,), default="uniform_average"
             sample_weight = _check_sample_weight(sample_weight, y_true, dtype=y_true.dtype)
         r2 = _xp_stats.columnwise_r2(y_true, y_pred, xp, sample_weight)
         return _aggregate(r2, multioutput)
-    y_true, y_pred = _check_targets(y_true, y_pred)
+    y_true, y_pred = _check_targets(y_true, to_namespace(y_pred, np, None))
+    sample_weight = to_namespace(sample_weight, np, None)
     flat = constant_columns(y_true)
     warn_constant(flat, "target", "their R² is undefined (NaN, left out of the aggregate).",
                   stacklevel=_USER)

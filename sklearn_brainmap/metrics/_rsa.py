@@ -247,6 +247,7 @@ default="correlation"
     xp, device = namespace_and_device(X)
     if xp is not np:
         return _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device)
+    Y = to_namespace(Y, np, None)  # Y follows X
     if rdm_metric == "precomputed":
         X = check_array(X, dtype=np.float64, input_name="X", ensure_min_samples=3)
         Y = check_array(Y, dtype=np.float64, input_name="Y", ensure_min_samples=3)

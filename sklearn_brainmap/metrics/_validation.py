@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..utils import check_response_matrix, check_same_stimuli, constant_columns
-from ..utils._array_api import namespace_and_device, to_namespace, to_numpy
+from ..utils._array_api import namespace_and_device, to_namespace
 from ..utils._stats import rescaled
 
 
@@ -16,8 +16,7 @@ def check_response_pair(X, Y, *, min_samples=2):
     to them (a NumPy ``X`` takes the NumPy path, with ``Y`` converted to NumPy).
     """
     xp, device = namespace_and_device(X)
-    Y = to_numpy(Y) if xp is np and namespace_and_device(Y)[0] is not np else \
-        to_namespace(Y, xp, device)
+    Y = to_namespace(Y, xp, device)
     X = check_response_matrix(X, "X", min_samples=min_samples)
     Y = check_response_matrix(Y, "Y", min_samples=min_samples)
     check_same_stimuli(X, Y)

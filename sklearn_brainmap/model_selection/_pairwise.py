@@ -243,7 +243,7 @@ class PairwiseMapping(BaseEstimator):
         if y is None:
             return X, X
         y = self._aligned(y, "y")
-        y = to_namespace(y, xp, device) if xp is not np else y
+        y = to_namespace(y, xp, device)
         Y = validate_data(self, y, reset=False, dtype=dtypes, ensure_min_samples=2)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {Y.shape[0]} stimuli (rows) but X has {X.shape[0]}.")

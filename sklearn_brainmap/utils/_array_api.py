@@ -58,9 +58,14 @@ def is_numpy(xp):
 
 
 def to_namespace(A, xp, device):
-    """``A`` (an array of any namespace, or None) in namespace ``xp`` on ``device``."""
-    if A is None or xp is np:
+    """``A`` (an array of any namespace, an array-like, or None) in namespace ``xp`` on
+    ``device``: scikit-learn's rule that every input follows ``X``. For NumPy
+    (``xp is np``), arrays of another namespace are copied to the host and anything
+    else is left for the NumPy validation."""
+    if A is None:
         return A
+    if xp is np:
+        return A if namespace_and_device(A)[0] is np else to_numpy(A)
     return move_to(A, xp=xp, device=device)
 
 

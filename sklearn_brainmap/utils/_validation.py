@@ -90,10 +90,7 @@ def validate_regression_data(estimator, X, y, *, reset=True):
                         "responses: pass y.toarray() (responses are rarely sparse enough "
                         "to gain from it).")
     xp, device = _estimator_namespace(estimator, X)
-    if xp is not np:
-        y = to_namespace(y, xp, device)
-    else:
-        _estimator_namespace(estimator, y)
+    y = to_namespace(y, xp, device)  # y follows X, as in scikit-learn
     shape = getattr(y, "shape", ())
     if shape is not None and len(shape) == 2 and shape[1] == 0:
         raise ValueError("y has 0 target columns; at least one target is required.")
