@@ -171,8 +171,10 @@ def test_ridge_one_target_and_constant_units(ns):
     ns.close(model.intercept_, ref.intercept_, scale=10)
     # a 1-D y gives 1-D coefficients and predictions, as on NumPy
     y = Y[:, 0]
-    one = Ridge(cv=3).fit(ns(X), ns(y))
-    one_ref = _numpy(lambda: Ridge(cv=3).fit(ns.np(X), ns.np(y)))
+    with pytest.warns(ConstantUnitWarning, match="1 of 10 source unit"):
+        one = Ridge(cv=3).fit(ns(X), ns(y))
+    with pytest.warns(ConstantUnitWarning, match="1 of 10 source unit"):
+        one_ref = _numpy(lambda: Ridge(cv=3).fit(ns.np(X), ns.np(y)))
     assert one.coef_.shape == one_ref.coef_.shape == (10,)
     assert one.predict(ns(X)).shape == (40,)
     ns.close(one.predict(ns(X)), one_ref.predict(ns.np(X)), scale=10)

@@ -298,11 +298,11 @@ class Ridge(BaseMapping):
         warn_constant(constant_x, "source",
                       "they get zero weight (they are centred away)." if self.fit_intercept
                       else "with fit_intercept=False they act as a penalised intercept "
-                      "(zero weight where they are all zero).", stacklevel=6)
+                      "(zero weight where they are all zero).", stacklevel=5)
         constant = _ns.constant_columns(Y, xp)
         warn_constant(constant, "target",
                       "they get zero weights, their mean as intercept and NaN scores.",
-                      stacklevel=6)
+                      stacklevel=5)
         ex, ey = _ns.extreme_exponent(X, xp), _ns.extreme_exponent(Y, xp)
         X, Y = _ns.ldexp(X, -ex), _ns.ldexp(Y, -ey)
         scaled_alphas = penalty_in_scaled_units(alphas, ex, np.float64)
