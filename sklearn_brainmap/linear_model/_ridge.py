@@ -8,6 +8,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
+from ..utils import _stats_namespace as _xp_stats
 from ..utils import blas_threads_for, check_folds, constant_columns, warn_constant
 from ..utils._array_api import first_argmin, namespace_and_device
 from . import _ridge_namespace as _ns
@@ -294,12 +295,12 @@ class Ridge(BaseMapping):
         # on their device
         folds = (self._folds(np.empty((n, 0)), None) if select and self.cv is not None
                  else None)
-        constant_x = _ns.constant_columns(X, xp)
+        constant_x = _xp_stats.constant_columns(X, xp)
         warn_constant(constant_x, "source",
                       "they get zero weight (they are centred away)." if self.fit_intercept
                       else "with fit_intercept=False they act as a penalised intercept "
                       "(zero weight where they are all zero).", stacklevel=5)
-        constant = _ns.constant_columns(Y, xp)
+        constant = _xp_stats.constant_columns(Y, xp)
         warn_constant(constant, "target",
                       "they get zero weights, their mean as intercept and NaN scores.",
                       stacklevel=5)

@@ -14,7 +14,6 @@ Folds are given as NumPy index arrays and moved to the device once per fold.
 
 from ..utils import column_blocks
 from ..utils._array_api import max_abs, scalar_exponent
-from ..utils._stats_namespace import constant_columns  # noqa: F401 (used by Ridge)
 from ._ridge_solvers import Eigenbasis
 from ._scaling import EXTREME_EXPONENT, EXTREME_EXPONENT_FLOAT32
 

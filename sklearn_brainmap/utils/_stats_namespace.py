@@ -53,19 +53,15 @@ def columnwise_r2(Y_true, Y_pred, xp, sample_weight=None):
         centred = Y_true - xp.mean(Y_true, axis=0)
         ss_res = xp.sum(resid * resid, axis=0)
         ss_tot = xp.sum(centred * centred, axis=0)
-        rows = Y_true
+        hi, lo = xp.max(Y_true, axis=0), xp.min(Y_true, axis=0)
     else:
         w = sample_weight / power_of_two(xp.max(sample_weight), xp)
         centred = Y_true - (w @ Y_true) / xp.sum(w)
         ss_res = w @ (resid * resid)
         ss_tot = w @ (centred * centred)
-        # constant over the weighted samples: the range of the rows of positive weight
-        inf = xp.full_like(Y_true, xp.inf)
+        # constant over the samples of positive weight: their range only
         kept = (w > 0)[:, None]
-        rows = None
-    if rows is not None:
-        hi, lo = xp.max(rows, axis=0), xp.min(rows, axis=0)
-    else:
+        inf = xp.full_like(Y_true, xp.inf)
         hi = xp.max(xp.where(kept, Y_true, -inf), axis=0)
         lo = xp.min(xp.where(kept, Y_true, inf), axis=0)
     constant = hi - lo <= 16 * float(xp.finfo(Y_true.dtype).eps) * xp.maximum(hi, -lo)
