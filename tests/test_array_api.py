@@ -9,6 +9,7 @@ float64 or float32 rounding. scikit-learn's estimator checks (``check_array_api_
 and the mixed-namespace checks) run in ``test_common.py`` from the estimators' tags.
 """
 
+import os
 import warnings
 
 import numpy as np
@@ -72,6 +73,9 @@ def ns(request):
 
 @pytest.fixture(autouse=True)
 def _dispatch():
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        pytest.skip("array-API dispatch needs SCIPY_ARRAY_API=1 before SciPy is imported "
+                    "(tests/conftest.py sets it unless SciPy was imported first)")
     with sklearn.config_context(array_api_dispatch=True):
         yield
 
