@@ -49,9 +49,9 @@ def _fit_one(estimator, X, Y):
         return estimator.fit(X, Y)
 
 
-def _columns(A, cols):
-    """The columns ``cols`` (NumPy indices) of ``A``, an array of any namespace."""
-    xp, device = namespace_and_device(A)
+def _columns(A, cols, xp=np, device=None):
+    """The columns ``cols`` (NumPy indices) of ``A``, an array of namespace ``xp`` (the
+    caller finds it once: these are calls in loops over profile pairs)."""
     if xp is np:
         return A[:, cols]
     return xp.take(A, xp.asarray(cols, device=device), axis=1)
@@ -59,13 +59,15 @@ def _columns(A, cols):
 
 def _fit_source(estimator, X, Y, source_cols, target_groups, separable):
     """Fit the mappings of one source profile: one multi-output fit, or one per pair."""
-    X_s = _columns(X, source_cols)
+    xp, device = namespace_and_device(X)
+    X_s = _columns(X, source_cols, xp, device)
     n_targets = sum(len(cols) for cols in target_groups)
     with blas_threads_for(2.0 * X.shape[0] * len(source_cols) * n_targets):
         if separable:
             targets = np.concatenate(target_groups)
-            return _fit_one(clone(estimator), X_s, _columns(Y, targets))
-        return [_fit_one(clone(estimator), X_s, _columns(Y, cols)) for cols in target_groups]
+            return _fit_one(clone(estimator), X_s, _columns(Y, targets, xp, device))
+        return [_fit_one(clone(estimator), X_s, _columns(Y, cols, xp, device))
+                for cols in target_groups]
 
 
 class PairwiseMapping(BaseEstimator):
@@ -128,7 +130,6 @@ class PairwiseMapping(BaseEstimator):
         estimators (targets in profile order, the source itself skipped). Empty for a
         similarity function.
     n_features_in_ : int
-
 
     Notes
     -----
@@ -336,10 +337,11 @@ class PairwiseMapping(BaseEstimator):
         M = np.full((n, n), np.nan)
         cols = self._columns
         if self._is_measure():
+            xp, device = namespace_and_device(X)
             for s in range(n):
                 for t in range(s + 1, n):
-                    M[s, t] = M[t, s] = self.estimator(_columns(X, cols[s]),
-                                                       _columns(Y, cols[t]))
+                    M[s, t] = M[t, s] = self.estimator(_columns(X, cols[s], xp, device),
+                                                       _columns(Y, cols[t], xp, device))
         else:
             with blas_threads_for(2.0 * X.shape[0] * X.shape[1] ** 2 / n):
                 self._score_mappings(X, Y, M)
@@ -349,7 +351,7 @@ class PairwiseMapping(BaseEstimator):
         """Fill ``M[s, t]`` with the aggregated held-out unit scores of ``s → t``."""
         n = len(self.profiles_)
         cols = self._columns
-        xp, _ = namespace_and_device(X)
+        xp, device = namespace_and_device(X)
         if xp is np:
             unit_score, hstack, reshape = UNIT_SCORES[self.scoring], np.hstack, np.reshape
         else:  # per-unit scores on the device; their aggregates on the host
@@ -365,12 +367,12 @@ class PairwiseMapping(BaseEstimator):
         n_undefined = 0
         for s, fitted in enumerate(self.estimators_):
             targets = [t for t in range(n) if t != s]
-            X_s = _columns(X, cols[s])
+            X_s = _columns(X, cols[s], xp, device)
             if isinstance(fitted, list):
                 pred = hstack([reshape(f.predict(X_s), (X.shape[0], -1)) for f in fitted])
             else:
                 pred = reshape(fitted.predict(X_s), (X.shape[0], -1))
-            true = _columns(Y, np.concatenate([cols[t] for t in targets]))
+            true = _columns(Y, np.concatenate([cols[t] for t in targets]), xp, device)
             scores = unit_score(true, pred)
             n_undefined += int(np.isnan(scores).sum())
             M[s, targets] = aggregate_unit_scores(scores, self.aggregate,

@@ -17,6 +17,7 @@ a call must share one namespace and device (``y`` is moved to those of ``X``).
 import math
 
 import numpy as np
+from sklearn import get_config
 from sklearn.utils._array_api import (_convert_to_numpy, _is_numpy_namespace,
                                       get_namespace_and_device)
 
@@ -46,6 +47,11 @@ def namespace_and_device(*arrays):
     Otherwise the array-API namespace of the arrays (PyTorch, CuPy, array-api-strict)
     and their device; scikit-learn raises when they differ.
     """
+    # the common cases first, in a microsecond: these calls sit in loops over pairs
+    if all(A is None or isinstance(A, np.ndarray) for A in arrays):
+        return np, None
+    if not get_config()["array_api_dispatch"]:
+        return np, None
     xp, is_array_api, device = get_namespace_and_device(*arrays)
     if not is_array_api or _is_numpy_namespace(xp):
         return np, None
