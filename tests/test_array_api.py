@@ -401,3 +401,16 @@ def test_numpy_inputs_keep_the_numpy_kernels():
         assert_array_equal(on.predict(X), off.predict(X))
     assert cka_score(X, Y) == _numpy(lambda: cka_score(X, Y))
     assert rsa_score(X, Y) == _numpy(lambda: rsa_score(X, Y))
+
+
+def test_tags_declare_array_api_support():
+    from sklearn.utils import get_tags
+    supported = {type(e).__name__: get_tags(e).array_api_support
+                 for e in (Ridge(), OneToOne(), SoftMatching(), LogisticRidge(),
+                           LinearNonlinear(), LinearSoftplus())}
+    assert supported == {"Ridge": True, "OneToOne": True, "SoftMatching": False,
+                         "LogisticRidge": False, "LinearNonlinear": False,
+                         "LinearSoftplus": False}
+    # PairwiseMapping follows its transform class
+    assert get_tags(PairwiseMapping(Ridge())).array_api_support
+    assert not get_tags(PairwiseMapping(SoftMatching())).array_api_support

@@ -8,6 +8,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -424,3 +425,11 @@ class PairwiseMapping(BaseEstimator):
         check_is_fitted(self)
         return same_area_predictivity(self._score_matrix(X, y), self.profile_subjects_,
                                       self.profile_areas_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # array-API inputs run on their device when the transform class does (a
+        # similarity function: the package's measures do, a user's own may not)
+        tags.array_api_support = (get_tags(self.estimator).array_api_support
+                                  if hasattr(self.estimator, "__sklearn_tags__") else True)
+        return tags
