@@ -152,11 +152,12 @@ def test_ridge_agrees_with_numpy(ns, shape, params):
     assert same.mean() >= 0.5  # rounding may flip near-ties in float32, not most choices
     coef = ns.numpy(model.coef_)
     scale = np.abs(ref.coef_).max()
-    assert_allclose(coef[same], ref.coef_[same], rtol=0, atol=RTOL[ns.dtype] * 10 * scale)
+    # relative to the largest value: rounding of the eigendecomposition spreads over all
+    assert_allclose(coef[same], ref.coef_[same], rtol=0, atol=RTOL[ns.dtype] * scale)
     assert_allclose(ns.numpy(model.intercept_)[same], ref.intercept_[same], rtol=0,
-                    atol=RTOL[ns.dtype] * 10 * np.abs(ref.intercept_).max())
+                    atol=RTOL[ns.dtype] * np.abs(ref.intercept_).max())
     assert_allclose(ns.numpy(pred)[:, same], ref.predict(ns.np(X))[:, same],
-                    rtol=0, atol=RTOL[ns.dtype] * 10 * np.abs(Y).max())
+                    rtol=0, atol=RTOL[ns.dtype] * np.abs(Y).max())
 
 
 def test_ridge_one_target_and_constant_units(ns):
