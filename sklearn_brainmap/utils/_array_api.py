@@ -58,11 +58,6 @@ def namespace_and_device(*arrays):
     return xp, device
 
 
-def is_numpy(xp):
-    """Whether ``xp`` is NumPy (the NumPy path of the package)."""
-    return xp is np or _is_numpy_namespace(xp)
-
-
 def to_namespace(A, xp, device):
     """``A`` (an array of any namespace, an array-like, or None) in namespace ``xp`` on
     ``device``: scikit-learn's rule that every input follows ``X``. For NumPy
