@@ -6,6 +6,10 @@ Usage::
     python benchmarks/run.py ridge --quick       # one suite, small sizes only
     python benchmarks/run.py ridge --out benchmarks/results/ridge.md
     python benchmarks/run.py glm --blas-threads 1   # every contender on one BLAS thread
+    python benchmarks/run.py gpu                 # array-API dispatch on PyTorch (CUDA if seen)
+
+The ``gpu`` suite runs only when named (it needs PyTorch, and a GPU for its real rows);
+it records the device, driver and library versions in the report's header.
 
 Each suite is a module ``benchmarks/bench_<name>.py`` with a function
 ``comparisons(quick: bool) -> list[Comparison]``. Install the peers with the ``bench``
@@ -15,8 +19,14 @@ extra (``pip install -e ".[bench]"``).
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 from pathlib import Path
+
+if "gpu" in sys.argv[1:]:
+    # scikit-learn's array-API dispatch needs SciPy's array-API mode, read when SciPy
+    # is first imported
+    os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -24,12 +34,17 @@ sys.path.insert(1, str(HERE.parent))  # the checkout being benchmarked, not an i
 
 from _harness import machine_info, markdown, run  # noqa: E402
 
+#: Suites run only when named: they need optional hardware or libraries.
+ON_REQUEST = ("gpu",)
+
 
 def main(argv=None):
     suites = sorted(p.stem[len("bench_"):] for p in HERE.glob("bench_*.py"))
+    default = [s for s in suites if s not in ON_REQUEST]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("suites", nargs="*", choices=suites + [[]], default=suites,
-                        metavar="SUITE", help=f"any of {', '.join(suites)} (default: all)")
+    parser.add_argument("suites", nargs="*", choices=suites + [[]], default=default,
+                        metavar="SUITE", help=f"any of {', '.join(suites)} (default: all "
+                        f"but {', '.join(ON_REQUEST)})")
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, help="write the markdown report here")
@@ -46,8 +61,10 @@ def main(argv=None):
     if args.blas_threads is not None:
         report.insert(2, f"- BLAS threads limited to {args.blas_threads} for every contender")
     with limit:
-        for suite in args.suites or suites:
+        for suite in args.suites or default:
             module = importlib.import_module(f"bench_{suite}")
+            if hasattr(module, "header"):
+                report.insert(2, module.header())
             done = []
             for comparison in module.comparisons(args.quick):
                 print(f"{comparison.title} {comparison.size}", flush=True)

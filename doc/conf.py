@@ -7,6 +7,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MPLBACKEND", "Agg")
+# the GPU example uses scikit-learn's array-API dispatch, which needs SciPy's array-API
+# mode: SciPy reads it when first imported, which happens just below
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import sklearn_brainmap  # noqa: E402
 

@@ -66,5 +66,9 @@ class BaseMapping(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _squeeze_targets(self, A):
         """Return a per-target learned array as a scalar/1-D when ``y`` was 1-D."""
-        A = np.asarray(A)
-        return A[0] if self._y_1d else A
+        if not hasattr(A, "shape"):  # a list (an array of any namespace is kept)
+            A = np.asarray(A)
+        if not self._y_1d:
+            return A
+        # the standard indexes every axis explicitly (NumPy gives a scalar for 1-D)
+        return A[0] if isinstance(A, np.ndarray) else A[0, ...]

@@ -1,9 +1,20 @@
 import os
-from pathlib import Path
+import sys
 
-import numpy as np
-import pytest
-from hypothesis import settings
+# scikit-learn's array-API dispatch (sklearn.set_config(array_api_dispatch=True)) needs
+# SciPy's array-API mode, which SciPy reads once, when it is first imported: set it
+# before anything imports SciPy, so that the array-API tests (tests/test_array_api.py
+# and the estimator checks of test_common.py) run instead of skipping. When SciPy was
+# imported before this file (a plugin, or a user's own setup), it is left alone and
+# those tests skip with a reason that says so.
+if "scipy" not in sys.modules:
+    os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True)
 settings.register_profile("dev", max_examples=25, deadline=None)

@@ -169,6 +169,11 @@ class LinearNonlinear(_GLMMapping):
     (scipy refuses it too): a ``ValueError`` says to rescale ``X`` or to use
     ``power_transform=False``.
 
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), arrays of another namespace than NumPy raise a
+    ``TypeError`` that names the classes that run on them: this solver exists for
+    NumPy only.
+
     References
     ----------
     Thobani, Sagastuy-Brena, Nayebi, Cao & Yamins, *Predictivity and specificity for
@@ -328,6 +333,11 @@ class LinearSoftplus(_GLMMapping):
     deviation: ``X`` multiplied by ``c`` with ``alpha`` multiplied by ``c²`` gives the
     same predictions, and ``y`` multiplied by ``c`` with ``beta`` divided by ``c``
     gives predictions multiplied by ``c`` (``c·softplus_β(z) = softplus_{β/c}(c z)``).
+
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), arrays of another namespace than NumPy raise a
+    ``TypeError`` that names the classes that run on them: this solver exists for
+    NumPy only.
 
     References
     ----------

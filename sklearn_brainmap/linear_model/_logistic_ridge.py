@@ -107,6 +107,11 @@ class LogisticRidge(_GLMMapping):
     which targets are never or always above threshold. The penalties are not
     weighted: weights of ``c`` everywhere are ``alpha / c`` and ``ridge_alpha / c``.
 
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), arrays of another namespace than NumPy raise a
+    ``TypeError`` that names the classes that run on them: this solver exists for
+    NumPy only.
+
     References
     ----------
     Sagastuy-Brena, Thobani et al., *Modelling inter-animal variability* (LogisticRidge

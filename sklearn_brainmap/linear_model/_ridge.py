@@ -8,11 +8,15 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
+from ..utils import _stats_namespace as _xp_stats
 from ..utils import blas_threads_for, check_folds, constant_columns, warn_constant
 from ..utils._dask import is_dask_array
+from ..utils._array_api import first_argmin, namespace_and_device
+from . import _ridge_namespace as _ns
 from ._ridge_solvers import (center, eigenbasis, project_targets, ridge_coef,
                              ridge_kfold_errors, ridge_loo_errors)
-from ._scaling import check_representable, extreme_exponent, ldexp, penalty_in_scaled_units
+from ._scaling import (check_representable, extreme_exponent, ldexp, penalty_in_scaled_units,
+                       unrepresentable_error)
 
 #: The default candidate penalties: half-decade steps from 1e-2 to 1e7 (19 values).
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 7, 19))
@@ -128,6 +132,11 @@ class Ridge(BaseMapping):
     gathered (its decomposition needs all of it). ``predict`` on a Dask ``X`` (or with
     a Dask ``coef_``) returns a lazy Dask array. Needs ``pip install
     "sklearn_brainmap[dask]"``; see the user guide's *Scaling out*.
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), fitting on PyTorch, CuPy or array-api-strict arrays runs
+    on their device with the same algorithm, and ``coef_``, ``intercept_``, ``alpha_``,
+    ``alphas_``, ``cv_scores_`` and predictions are arrays of that namespace. NumPy
+    inputs keep the NumPy kernels.
 
     References
     ----------
@@ -149,6 +158,9 @@ class Ridge(BaseMapping):
     >>> bool(model.score(X, Y) > 0.99)
     True
     """
+
+    #: The fitted attribute whose namespace and device ``predict`` checks ``X`` against.
+    _namespace_attribute = "coef_"
 
     _parameter_constraints = {
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
@@ -264,6 +276,9 @@ class Ridge(BaseMapping):
 
     def _fit(self, X, Y):
         self._check_cv()
+        xp, device = namespace_and_device(X)
+        if xp is not np:
+            return self._fit_namespace(X, Y, xp, device)
         n, p = X.shape
         with blas_threads_for(2.0 * n * min(n, p) * Y.shape[1]):
             return self._fit_arrays(X, Y)
@@ -329,13 +344,109 @@ class Ridge(BaseMapping):
         self.intercept_ = self._squeeze_targets(ldexp(y_mean - scaled_coef @ x_mean, ey))
         return self
 
+    def _fit_namespace(self, X, Y, xp, device):
+        """``fit`` in an array-API namespace (PyTorch, CuPy, ...) on the device of ``X``.
+
+        The steps of :meth:`_fit_arrays` with the kernels of :mod:`._ridge_namespace`;
+        only small arrays come back to the host (masks of constant units, the folds,
+        the largest magnitudes), and every fitted array lives on the device of ``X``.
+        """
+        alphas = self._candidate_alphas(np.float64)
+        select = alphas.size > 1
+        n = X.shape[0]
+        if select and n < 2:
+            raise ValueError(
+                "Ridge needs at least 2 samples to choose a penalty, got n_samples = "
+                f"{n}; pass a single alpha to fit one sample.")
+        # the folds index stimuli only: a NumPy stand-in of X keeps the user's arrays
+        # on their device
+        folds = (self._folds(np.empty((n, 0)), None) if select and self.cv is not None
+                 else None)
+        constant_x = _xp_stats.constant_columns(X, xp)
+        warn_constant(constant_x, "source",
+                      "they get zero weight (they are centred away)." if self.fit_intercept
+                      else "with fit_intercept=False they act as a penalised intercept "
+                      "(zero weight where they are all zero).", stacklevel=5)
+        constant = _xp_stats.constant_columns(Y, xp)
+        warn_constant(constant, "target",
+                      "they get zero weights, their mean as intercept and NaN scores.",
+                      stacklevel=5)
+        ex, ey = _ns.extreme_exponent(X, xp), _ns.extreme_exponent(Y, xp)
+        X, Y = _ns.ldexp(X, -ex), _ns.ldexp(Y, -ey)
+        scaled_alphas = penalty_in_scaled_units(alphas, ex, np.float64)
+        Xc, x_mean = _ns.center(X, self.fit_intercept, xp, device)
+        cx = xp.asarray(constant_x, device=device)
+        cy = xp.asarray(constant, device=device)
+        if self.fit_intercept and constant_x.any():
+            Xc = xp.where(cx[None, :], xp.zeros_like(Xc), Xc)
+        Yc, y_mean = _ns.center(Y, self.fit_intercept, xp, device)
+        if select:  # the targets' sums of squares, before Yc may be let go
+            Yd = Yc if self.fit_intercept else Y - xp.mean(Y, axis=0)
+            if folds is None or _tests_each_once(folds, n):
+                # a norm, not a sum of squares: no temporary of the size of Y
+                total = xp.linalg.vector_norm(Yd, axis=0) ** 2
+            else:  # the sum of squares of the stimuli as often as they were tested
+                tested = np.bincount(np.concatenate([test for _, test in folds]),
+                                     minlength=n)
+                total = xp.asarray(tested, dtype=X.dtype, device=device) @ (Yd * Yd)
+            del Yd
+        gram = Xc @ Xc.T if Xc.shape[0] < Xc.shape[1] else None
+        basis = _ns.eigenbasis(Xc, xp, gram=gram)
+        Q = _ns.project_targets(Xc, Yc, basis)
+        if not (select and folds is None):
+            del Yc  # as large as Y; only leave-one-out selection needs it
+        work = None if self.selection_dtype is None else getattr(xp, self.selection_dtype)
+        candidates = [float(a) for a in scaled_alphas]
+        if select:
+            if folds is None:
+                sse = _ns.ridge_loo_errors(Xc, Yc, candidates, basis, Q, xp,
+                                           fit_intercept=self.fit_intercept, work=work)
+                del Yc
+            else:
+                sse = _ns.ridge_kfold_errors(X, Y, candidates, folds, xp, device,
+                                             fit_intercept=self.fit_intercept, gram=gram,
+                                             work=work)
+            scores = 1.0 - sse / total
+            self.cv_scores_ = xp.where(cy[None, :], xp.full_like(scores, xp.nan), scores)
+            if self.alpha_per_target:
+                best = first_argmin(sse, xp)
+            else:
+                best = xp.full(Y.shape[1], first_argmin(xp.sum(sse, axis=1), xp, axis=None),
+                               dtype=xp.int64, device=device)
+        else:
+            best = xp.zeros(Y.shape[1], dtype=xp.int64, device=device)
+        alphas_ = xp.asarray(alphas, dtype=X.dtype, device=device)
+        scaled_best = xp.take(xp.asarray(scaled_alphas, dtype=X.dtype, device=device),
+                              best)
+        scaled_coef = _ns.ridge_coef(Xc, Q, scaled_best, basis, xp)
+        del Q  # scaled in place into the weights' factor
+        # zeros by in-place products (no second array of the size of the weights)
+        if constant.any():
+            scaled_coef *= xp.astype(~cy, X.dtype)[:, None]
+        if self.fit_intercept and constant_x.any():
+            scaled_coef *= xp.astype(~cx, X.dtype)[None, :]
+        coef = _ns.ldexp(scaled_coef, ey - ex)
+        if not _ns.representable(coef, scaled_coef, xp):
+            raise unrepresentable_error("coefficients", np.dtype(str(X.dtype).split(".")[-1]))
+        self.alphas_ = alphas_
+        self.alpha_ = self._squeeze_targets(xp.take(alphas_, best))
+        self.coef_ = self._squeeze_targets(coef)
+        intercept = _ns.ldexp(y_mean - scaled_coef @ x_mean, ey)
+        self.intercept_ = self._squeeze_targets(intercept)
+        return self
+
     def _predict(self, X):
+        xp, _ = namespace_and_device(X)
+        if xp is not np:
+            coef = xp.reshape(self.coef_, (-1, X.shape[1]))
+            return X @ coef.T + xp.reshape(self.intercept_, (-1,))
         coef = np.atleast_2d(self.coef_).astype(X.dtype, copy=False)
         return X @ coef.T + np.atleast_1d(self.intercept_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
+        tags.array_api_support = True
         return tags
 
 

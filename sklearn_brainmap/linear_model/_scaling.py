@@ -74,11 +74,17 @@ def check_representable(coef, scaled_coef, what="coefficients"):
     info = np.finfo(coef.dtype)
     lost = (np.abs(scaled_coef) >= info.tiny) & (np.abs(coef) < info.tiny)
     if not np.all(np.isfinite(coef)) or lost.any():
-        raise ValueError(
-            f"The fitted {what} are beyond the range of {coef.dtype} in the units of X "
-            f"and y (X and y differ in scale by a factor near or beyond {info.max:.0e}): "
-            f"rescale X or y (e.g. divide each by its largest absolute value) and fit "
-            f"again.")
+        raise unrepresentable_error(what, coef.dtype)
+
+
+def unrepresentable_error(what, dtype):
+    """The ValueError of :func:`check_representable` for weights in ``dtype``."""
+    info = np.finfo(dtype)
+    return ValueError(
+        f"The fitted {what} are beyond the range of {info.dtype} in the units of X "
+        f"and y (X and y differ in scale by a factor near or beyond {info.max:.0e}): "
+        f"rescale X or y (e.g. divide each by its largest absolute value) and fit "
+        f"again.")
 
 
 def mean_and_std(A, weights=None):

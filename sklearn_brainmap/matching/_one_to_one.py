@@ -3,8 +3,10 @@
 import numpy as np
 
 from .._base import BaseMapping
+from ..utils import _stats_namespace as _xp_stats
 from ..utils import unit_columns, warn_constant
-from ._kernels import best_correlated_source
+from ..utils._array_api import namespace_and_device, to_numpy
+from ._kernels import best_correlated_source, best_correlated_source_namespace
 
 
 class OneToOne(BaseMapping):
@@ -34,6 +36,13 @@ class OneToOne(BaseMapping):
     n_features_in_ : int
         Number of source units seen in ``fit``.
 
+
+    Notes
+    -----
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), fitting on PyTorch, CuPy or array-api-strict arrays runs
+    on their device, and the fitted arrays and predictions are arrays of that namespace.
+
     References
     ----------
     Thobani, Sagastuy-Brena, Nayebi, Cao & Yamins, *Predictivity and specificity for
@@ -53,6 +62,9 @@ class OneToOne(BaseMapping):
     True
     """
 
+    #: The fitted attribute whose namespace and device ``predict`` checks ``X`` against.
+    _namespace_attribute = "coef_"
+
     _parameter_constraints = {}
 
     def __init__(self):
@@ -63,6 +75,9 @@ class OneToOne(BaseMapping):
             raise ValueError(
                 "OneToOne needs at least 2 stimuli to compute correlations, got "
                 f"n_samples = {X.shape[0]}.")
+        xp, _ = namespace_and_device(X)
+        if xp is not np:
+            return self._fit_namespace(X, Y, xp)
         Ux, x_mean, x_norm, x_const = unit_columns(X)
         Uy, y_mean, y_norm, y_const = unit_columns(Y)
         warn_constant(x_const, "source", "they are never chosen as a target's source.")
@@ -88,13 +103,55 @@ class OneToOne(BaseMapping):
         self.intercept_ = self._squeeze_targets(intercept)
         return self
 
+    def _fit_namespace(self, X, Y, xp):
+        """``fit`` in an array-API namespace, on the device of ``X``: the same steps,
+        with only masks and per-target checks brought back to the host."""
+        Ux, x_mean, x_norm, x_const = _xp_stats.unit_columns(X, xp)
+        Uy, y_mean, y_norm, y_const = _xp_stats.unit_columns(Y, xp)
+        x_const_host = to_numpy(x_const)
+        warn_constant(x_const_host, "source", "they are never chosen as a target's source.",
+                      stacklevel=5)
+        warn_constant(to_numpy(y_const), "target", "they are predicted by their mean "
+                      "(slope 0).", stacklevel=5)
+        candidates = None if x_const_host.all() else ~x_const
+        index, corr = best_correlated_source_namespace(Ux, Uy, xp, candidates=candidates)
+        chosen_norm = xp.take(x_norm, index)
+        positive = chosen_norm > 0
+        slope = xp.where(positive,
+                         corr * y_norm / xp.where(positive, chosen_norm,
+                                                  xp.ones_like(chosen_norm)),
+                         xp.zeros_like(corr))
+        info = xp.finfo(X.dtype)
+        defined = positive & (y_norm > 0) & (corr != 0)
+        stored = (xp.abs(slope) >= float(info.smallest_normal)) & xp.isfinite(slope)
+        if bool(xp.any(defined & ~stored)):  # the message is built on the host
+            _check_slope_range(*(to_numpy(a) for a in (slope, corr, chosen_norm, y_norm)),
+                               np.dtype(to_numpy(slope).dtype))
+        intercept = y_mean - slope * xp.take(x_mean, index)
+        if not bool(xp.all(xp.isfinite(intercept))):
+            raise ValueError(
+                "OneToOne cannot represent the intercept of some target(s): the means of "
+                "X or y are too far from zero relative to their spread, near the float "
+                "range. Centre or rescale X and y.")
+        self.source_index_ = self._squeeze_targets(index)
+        self.correlation_ = self._squeeze_targets(corr)
+        self.coef_ = self._squeeze_targets(slope)
+        self.intercept_ = self._squeeze_targets(intercept)
+        return self
+
     def _predict(self, X):
+        xp, _ = namespace_and_device(X)
+        if xp is not np:
+            index = xp.reshape(self.source_index_, (-1,))
+            return (xp.take(X, index, axis=1) * xp.reshape(self.coef_, (-1,))
+                    + xp.reshape(self.intercept_, (-1,)))
         index = np.atleast_1d(self.source_index_)
         return X[:, index] * np.atleast_1d(self.coef_) + np.atleast_1d(self.intercept_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.regressor_tags.poor_score = True
+        tags.array_api_support = True
         return tags
 
 

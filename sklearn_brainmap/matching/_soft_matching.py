@@ -95,6 +95,11 @@ class SoftMatching(BaseMapping):
     sees the mean of all z-scored sources (the only feasible plans). float32 inputs
     keep float32 correlations and predictions; the plan is solved in float64.
 
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), arrays of another namespace than NumPy raise a
+    ``TypeError`` that names the classes that run on them: this solver exists for
+    NumPy only.
+
     References
     ----------
     Khosla & Williams (2023), Soft matching distance: a metric on neural

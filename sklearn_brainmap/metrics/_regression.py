@@ -1,5 +1,8 @@
 """Scores of a fitted mapping: held-out prediction quality per target unit.
 
+With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are scored on
+their device; per-target values are arrays of that namespace, aggregates Python floats.
+
 Each function returns one value per target (``multioutput="raw_values"``) or an
 aggregate over targets: the mean (``"uniform_average"``), the **median** (the
 field's default, ``"median"``) or a weighted mean. A target whose score is undefined
@@ -12,8 +15,10 @@ from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import _check_sample_weight
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from ..utils import _stats_namespace as _xp_stats
 from ..utils import (aggregate_unit_scores, columnwise_pearson, columnwise_r2,
                      constant_columns, warn_constant)
+from ..utils._array_api import namespace_and_device, to_namespace, to_numpy
 
 MULTIOUTPUT = [StrOptions({"raw_values", "uniform_average", "median"}), "array-like"]
 
@@ -40,10 +45,39 @@ def _check_targets(y_true, y_pred):
     return y_true, y_pred
 
 
+def _check_targets_namespace(y_true, y_pred, xp, device):
+    """:func:`_check_targets` in an array-API namespace: 2-D arrays of ``xp`` on the
+    device of ``y_true`` (float32 kept when both are), at least 2 samples."""
+    check_consistent_length(y_true, y_pred)
+    y_pred = to_namespace(y_pred, xp, device)
+    dtypes = [xp.float64, xp.float32]
+    with np.errstate(over="ignore", invalid="ignore"):
+        y_true = check_array(y_true, ensure_2d=False, dtype=dtypes, ensure_min_samples=2,
+                             input_name="y_true")
+        y_pred = check_array(y_pred, ensure_2d=False, dtype=dtypes, ensure_min_samples=2,
+                             input_name="y_pred")
+    y_true = xp.reshape(y_true, (y_true.shape[0], -1))
+    y_pred = xp.reshape(y_pred, (y_pred.shape[0], -1))
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred have different numbers of targets: "
+                         f"{y_true.shape[1]} and {y_pred.shape[1]}.")
+    if y_true.dtype != y_pred.dtype:
+        y_true, y_pred = xp.astype(y_true, xp.float64), xp.astype(y_pred, xp.float64)
+    return y_true, y_pred
+
+
 def _aggregate(values, multioutput):
-    """Per-target values (NaN = undefined) -> what ``multioutput`` asks for."""
+    """Per-target values (NaN = undefined) -> what ``multioutput`` asks for.
+
+    Per-target values stay in their namespace; an aggregate is a Python float, computed
+    on the host from the per-target values (one number per target: the transfer is
+    negligible next to the scores themselves).
+    """
     if isinstance(multioutput, str) and multioutput == "raw_values":
         return values
+    values = to_numpy(values)
+    if not isinstance(multioutput, str):
+        multioutput = to_numpy(multioutput)
     if isinstance(multioutput, str) and multioutput == "uniform_average":
         multioutput = "mean"
     return aggregate_unit_scores(values, multioutput)
@@ -87,12 +121,21 @@ shape (n_targets,), default="uniform_average"
     >>> pearson_r_score(y, y[:, ::-1], multioutput="median")
     0.6
     """
-    y_true, y_pred = _check_targets(y_true, y_pred)
-    flat_true, flat_pred = constant_columns(y_true), constant_columns(y_pred)
+    xp, device = namespace_and_device(y_true)
+    if xp is not np:
+        y_true, y_pred = _check_targets_namespace(y_true, y_pred, xp, device)
+        flat_true, flat_pred = (_xp_stats.constant_columns(y_true, xp), _xp_stats.constant_columns(y_pred, xp))
+        r = _xp_stats.columnwise_pearson(y_true, y_pred, xp)
+    else:
+        y_true, y_pred = _check_targets(y_true, to_namespace(y_pred, np, None))
+        flat_true, flat_pred = constant_columns(y_true), constant_columns(y_pred)
+        r = None
     consequence = "their Pearson r is undefined (NaN, left out of the aggregate)."
     warn_constant(flat_true, "target", consequence, stacklevel=_USER)
     warn_constant(flat_pred & ~flat_true, "predicted", consequence, stacklevel=_USER)
-    return _aggregate(columnwise_pearson(y_true, y_pred), multioutput)
+    if r is None:
+        r = columnwise_pearson(y_true, y_pred)
+    return _aggregate(r, multioutput)
 
 
 @validate_params(
@@ -140,7 +183,20 @@ shape (n_targets,), default="uniform_average"
     >>> r2_score(y, y + [0.5, 0.0], multioutput="median")
     0.9
     """
-    y_true, y_pred = _check_targets(y_true, y_pred)
+    xp, device = namespace_and_device(y_true)
+    if xp is not np:
+        y_true, y_pred = _check_targets_namespace(y_true, y_pred, xp, device)
+        warn_constant(_xp_stats.constant_columns(y_true, xp), "target",
+                      "their R² is undefined (NaN, left out of the aggregate).",
+                      stacklevel=_USER)
+        if sample_weight is not None:
+            sample_weight = xp.astype(to_namespace(sample_weight, xp, device),
+                                      y_true.dtype)
+            sample_weight = _check_sample_weight(sample_weight, y_true, dtype=y_true.dtype)
+        r2 = _xp_stats.columnwise_r2(y_true, y_pred, xp, sample_weight)
+        return _aggregate(r2, multioutput)
+    y_true, y_pred = _check_targets(y_true, to_namespace(y_pred, np, None))
+    sample_weight = to_namespace(sample_weight, np, None)
     flat = constant_columns(y_true)
     warn_constant(flat, "target", "their R² is undefined (NaN, left out of the aggregate).",
                   stacklevel=_USER)

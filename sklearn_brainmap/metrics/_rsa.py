@@ -6,7 +6,9 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..utils import check_response_matrix, check_same_stimuli, constant_columns
+from ..utils._array_api import check_namespace_support, namespace_and_device, to_namespace
 from ..utils._stats import power_of_two_exponents, rescaled
+from . import _namespace as _ns
 
 RDM_METRICS = {"correlation", "euclidean", "cosine"}
 COMPARISONS = {"spearman", "pearson", "kendall"}
@@ -158,6 +160,10 @@ def rdm(X, *, metric="correlation", condensed=False):
     array([4.153, 3.742, 7.228])
     """
     X = check_response_matrix(X, "X", min_samples=2)
+    xp, device = namespace_and_device(X)
+    if xp is not np:
+        return (_ns.condensed_rdm(X, metric, xp, device) if condensed
+                else _ns.square_rdm(X, metric, xp, device))
     if condensed:
         return _condensed_rdm(X, metric)
     U, sq, e = _prepared_rows(X, metric)
@@ -218,6 +224,10 @@ default="correlation"
     10,000 stimuli); the square matrix is never formed. Spearman ranks both
     triangles (two more arrays of that size).
 
+    With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are computed
+    on their device (:doc:`/user_guide/gpu`): Spearman ranks come from a sort of each
+    triangle; ``compare="kendall"`` raises a ``TypeError`` there (SciPy only).
+
     References
     ----------
     Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis:
@@ -234,6 +244,10 @@ default="correlation"
     >>> round(rsa_score(X, X, rdm_metric="euclidean", compare="kendall"), 12)
     1.0
     """
+    xp, device = namespace_and_device(X)
+    if xp is not np:
+        return _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device)
+    Y = to_namespace(Y, np, None)  # Y follows X
     if rdm_metric == "precomputed":
         X = check_array(X, dtype=np.float64, input_name="X", ensure_min_samples=3)
         Y = check_array(Y, dtype=np.float64, input_name="Y", ensure_min_samples=3)
@@ -258,6 +272,41 @@ default="correlation"
     if compare == "kendall":
         return float(stats.kendalltau(a, b).statistic)
     return _pearson(a, b)
+
+
+def _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device):
+    """:func:`rsa_score` in an array-API namespace, on the device of ``X``."""
+    if compare == "kendall":
+        raise TypeError(
+            "rsa_score(compare='kendall') runs only on NumPy arrays (scipy.stats."
+            f"kendalltau); got arrays of namespace {xp.__name__} with array-API dispatch "
+            "on. Use compare='spearman' or 'pearson', which run in any namespace, or "
+            "convert the inputs to NumPy.")
+    Y = to_namespace(Y, xp, device)
+    if rdm_metric == "precomputed":
+        X = check_array(X, dtype=[xp.float64, xp.float32], input_name="X",
+                        ensure_min_samples=3)
+        Y = check_array(Y, dtype=[xp.float64, xp.float32], input_name="Y",
+                        ensure_min_samples=3)
+        for name, D in (("X", X), ("Y", Y)):
+            if D.shape[0] != D.shape[1]:
+                raise ValueError(f"With rdm_metric='precomputed', {name} must be a square "
+                                 f"RDM; got shape {D.shape}.")
+        check_same_stimuli(X, Y)
+        n = X.shape[0]
+        triangles = (lambda: _ns.upper_triangle(X, 0, n, xp, device),
+                     lambda: _ns.upper_triangle(Y, 0, n, xp, device))
+    else:
+        X = check_response_matrix(X, "X", min_samples=3)
+        Y = check_response_matrix(Y, "Y", min_samples=3)
+        check_same_stimuli(X, Y)
+        triangles = (lambda: _ns.condensed_rdm(X, rdm_metric, xp, device, scale_back=False),
+                     lambda: _ns.condensed_rdm(Y, rdm_metric, xp, device, scale_back=False))
+    a = _ns.comparable(triangles[0](), "X", compare, xp)
+    b = _ns.comparable(triangles[1](), "Y", compare, xp)
+    if a.dtype != b.dtype:
+        a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)
+    return _ns.pearson(a, b, xp)
 
 
 def _comparable(v, name, compare):
@@ -342,6 +391,7 @@ def compare_rdms(rdms, *, compare="spearman"):
     >>> bool(np.isclose(S[0, 1], rsa_score(X, Y))), round(float(S[0, 2]), 12)
     (True, 1.0)
     """
+    check_namespace_support("compare_rdms", rdms)
     rdms = np.asarray(rdms, dtype=np.float64)
     if rdms.ndim == 3:
         if rdms.shape[1] != rdms.shape[2] or rdms.shape[1] < 3:

@@ -14,6 +14,8 @@ import numpy as np
 from sklearn.utils._param_validation import validate_params
 
 from ..utils import lapack_threads_for, unit_matching
+from ..utils._array_api import check_namespace_support, namespace_and_device
+from . import _namespace as _ns
 from ..utils._transport import _TRANSPORT_PARAMS
 from ._validation import centered_nonconstant, check_response_pair
 
@@ -104,6 +106,8 @@ def cka_score(X, Y, *, debiased=False):
     wider one through its ``stimuli × stimuli`` Gram matrix. The debiased form uses
     the same products plus the row norms ``diag(K)``, because ``K 1 = 0`` for centred
     data.
+    With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are computed
+    on their device (:doc:`/user_guide/gpu`).
 
     References
     ----------
@@ -125,13 +129,23 @@ def cka_score(X, Y, *, debiased=False):
     """
     X, Y = check_response_pair(X, Y, min_samples=4 if debiased else 2)
     n = X.shape[0]
-    Xc = centered_nonconstant(X, "X", "CKA")
-    Yc = centered_nonconstant(Y, "Y", "CKA")
-    cross, xx, yy, dx, dy = _linear_kernel_terms(Xc, Yc)
+    xp, _ = namespace_and_device(X)
+    if xp is not np:
+        Xc = _ns.centered_nonconstant(X, "X", "CKA", xp)
+        Yc = _ns.centered_nonconstant(Y, "Y", "CKA", xp)
+        cross, xx, yy, dx, dy = _ns.linear_kernel_terms(Xc, Yc, xp)
+
+        def hsic(c, a, b, n):
+            return _ns.unbiased_hsic(c, a, b, n, xp)
+    else:
+        Xc = centered_nonconstant(X, "X", "CKA")
+        Yc = centered_nonconstant(Y, "Y", "CKA")
+        cross, xx, yy, dx, dy = _linear_kernel_terms(Xc, Yc)
+        hsic = _unbiased_hsic
     if debiased:
-        cross = _unbiased_hsic(cross, dx, dy, n)
-        xx = _unbiased_hsic(xx, dx, dx, n)
-        yy = _unbiased_hsic(yy, dy, dy, n)
+        cross = hsic(cross, dx, dy, n)
+        xx = hsic(xx, dx, dx, n)
+        yy = hsic(yy, dy, dy, n)
         if xx <= 0 or yy <= 0:
             raise ValueError(
                 "Debiased CKA is undefined: the unbiased HSIC of "
@@ -202,6 +216,8 @@ def procrustes_score(X, Y):
     has the same Gram matrix and hence the same Procrustes geometry; the singular
     values of the small product give the nuclear norm. The decompositions run on one
     BLAS thread (multithreaded LAPACK was 3–15× slower on a shared 2-core machine).
+    With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are computed
+    on their device (:doc:`/user_guide/gpu`).
 
     References
     ----------
@@ -220,6 +236,12 @@ def procrustes_score(X, Y):
     1.0
     """
     X, Y = check_response_pair(X, Y)
+    xp, _ = namespace_and_device(X)
+    if xp is not np:
+        what = "The Procrustes similarity"
+        Bx = _ns.procrustes_factor(_ns.centered_nonconstant(X, "X", what, xp), xp)
+        By = _ns.procrustes_factor(_ns.centered_nonconstant(Y, "Y", what, xp), xp)
+        return float(min(max(_ns.nuclear_score(Bx, By, xp), 0.0), 1.0))
     Bx = _procrustes_factor(centered_nonconstant(X, "X", "The Procrustes similarity"))
     By = _procrustes_factor(centered_nonconstant(Y, "Y", "The Procrustes similarity"))
     M = Bx.T @ By
@@ -333,6 +355,7 @@ def soft_matching_score(X, Y, *, method="exact", reg=0.02, max_iter=1000, tol=1e
 
 def _soft_matching_score(X, Y, method, reg, max_iter, tol):
     """The soft matching score, for both public functions (same warning frames)."""
+    check_namespace_support("soft_matching_score", X, Y)
     X, Y = check_response_pair(X, Y)
     # warn_constant, unit_matching, this function, the public one, its validate_params
     # wrapper: the sixth frame is the user's call

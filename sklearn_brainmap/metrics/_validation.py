@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..utils import check_response_matrix, check_same_stimuli, constant_columns
+from ..utils._array_api import namespace_and_device, to_namespace
 from ..utils._stats import rescaled
 
 
@@ -11,11 +12,17 @@ def check_response_pair(X, Y, *, min_samples=2):
 
     Both are 2-D, finite, float64 or float32 (float32 is kept only when both are), and
     have at least ``min_samples`` stimuli and the same number of them.
+    With array-API dispatch on, ``X`` decides the namespace and device: ``Y`` is moved
+    to them (a NumPy ``X`` takes the NumPy path, with ``Y`` converted to NumPy).
     """
+    xp, device = namespace_and_device(X)
+    Y = to_namespace(Y, xp, device)
     X = check_response_matrix(X, "X", min_samples=min_samples)
     Y = check_response_matrix(Y, "Y", min_samples=min_samples)
     check_same_stimuli(X, Y)
     if X.dtype != Y.dtype:
+        if xp is not np:
+            return xp.astype(X, xp.float64), xp.astype(Y, xp.float64)
         X, Y = X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False)
     return X, Y
 

@@ -8,12 +8,15 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (AGGREGATES, UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
                      blas_threads_for, constant_columns, warn_constant)
 from ..utils._dask import scattered
+from ..utils import _stats_namespace as _xp_stats
+from ..utils._array_api import float_dtypes, namespace_and_device, to_namespace, to_numpy
 from ._profiles import (area_silhouette, check_profile_labels, profile_dissimilarity,
                         same_area_predictivity, split_profiles)
 
@@ -48,15 +51,25 @@ def _fit_one(estimator, X, Y):
         return estimator.fit(X, Y)
 
 
+def _columns(A, cols, xp=np, device=None):
+    """The columns ``cols`` (NumPy indices) of ``A``, an array of namespace ``xp`` (the
+    caller finds it once: these are calls in loops over profile pairs)."""
+    if xp is np:
+        return A[:, cols]
+    return xp.take(A, xp.asarray(cols, device=device), axis=1)
+
+
 def _fit_source(estimator, X, Y, source_cols, target_groups, separable):
     """Fit the mappings of one source profile: one multi-output fit, or one per pair."""
-    X_s = X[:, source_cols]
+    xp, device = namespace_and_device(X)
+    X_s = _columns(X, source_cols, xp, device)
     n_targets = sum(len(cols) for cols in target_groups)
     with blas_threads_for(2.0 * X.shape[0] * len(source_cols) * n_targets):
         if separable:
             targets = np.concatenate(target_groups)
-            return _fit_one(clone(estimator), X_s, Y[:, targets])
-        return [_fit_one(clone(estimator), X_s, Y[:, cols]) for cols in target_groups]
+            return _fit_one(clone(estimator), X_s, _columns(Y, targets, xp, device))
+        return [_fit_one(clone(estimator), X_s, _columns(Y, cols, xp, device))
+                for cols in target_groups]
 
 
 class PairwiseMapping(BaseEstimator):
@@ -122,6 +135,15 @@ class PairwiseMapping(BaseEstimator):
         estimators (targets in profile order, the source itself skipped). Empty for a
         similarity function.
     n_features_in_ : int
+
+    Notes
+    -----
+    With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
+    :doc:`/user_guide/gpu`), a population given as a PyTorch, CuPy or array-api-strict
+    array is fitted and scored on its device (with :class:`~sklearn_brainmap.Ridge`,
+    :class:`~sklearn_brainmap.OneToOne` or a supported measure) and
+    :meth:`score_matrix` returns an array of that namespace; keep ``n_jobs=None``
+    there.
 
     References
     ----------
@@ -218,12 +240,17 @@ class PairwiseMapping(BaseEstimator):
     def _validate_pair(self, X, y, reset):
         if reset:
             self._fit_columns = getattr(X, "columns", None)
-        X = validate_data(self, self._aligned(X, "X"), reset=reset,
-                          dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = self._aligned(X, "X")
+        # with array-API dispatch, the namespace and device of X are those of the fits
+        # (y is moved there)
+        xp, device = namespace_and_device(X)
+        dtypes = float_dtypes(xp)
+        X = validate_data(self, X, reset=reset, dtype=dtypes, ensure_min_samples=2)
         if y is None:
             return X, X
-        Y = validate_data(self, self._aligned(y, "y"), reset=False,
-                          dtype=[np.float64, np.float32], ensure_min_samples=2)
+        y = self._aligned(y, "y")
+        y = to_namespace(y, xp, device)
+        Y = validate_data(self, y, reset=False, dtype=dtypes, ensure_min_samples=2)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {Y.shape[0]} stimuli (rows) but X has {X.shape[0]}.")
         return X, Y
@@ -259,7 +286,9 @@ class PairwiseMapping(BaseEstimator):
         self.estimators_ = []
         if self._is_measure():
             return self
-        warn_constant(constant_columns(Y), "population",
+        xp, _ = namespace_and_device(Y)
+        warn_constant(constant_columns(Y) if xp is np else _xp_stats.constant_columns(Y, xp),
+                      "population",
                       "as targets their scores are NaN and excluded from the aggregate.")
         separable = (targets_separable(self.estimator) if self.per_pair == "auto"
                      else not self.per_pair)
@@ -298,17 +327,27 @@ class PairwiseMapping(BaseEstimator):
         scores : ndarray of shape (n_profiles, n_profiles)
             ``scores[s, t]`` is ``sim(s → t)``: the aggregated score of the units of
             profile ``t`` predicted from profile ``s``. The diagonal is NaN. For a
-            similarity function, ``f(X_s, X_t)`` (symmetric).
+            similarity function, ``f(X_s, X_t)`` (symmetric). With array-API dispatch
+            on, an array of the namespace and device of ``X``.
         """
+        M = self._score_matrix(X, y)
+        xp, device = namespace_and_device(X if hasattr(X, "shape") else None)
+        return M if xp is np else xp.asarray(M, device=device)
+
+    def _score_matrix(self, X, y=None):
+        """:meth:`score_matrix` as a NumPy array (the fits and the unit scores run in
+        the namespace of ``X``; the small matrix of aggregates is built on the host)."""
         check_is_fitted(self)
         X, Y = self._validate_pair(X, y, reset=False)
         n = len(self.profiles_)
         M = np.full((n, n), np.nan)
         cols = self._columns
         if self._is_measure():
+            xp, device = namespace_and_device(X)
             for s in range(n):
                 for t in range(s + 1, n):
-                    M[s, t] = M[t, s] = self.estimator(X[:, cols[s]], Y[:, cols[t]])
+                    M[s, t] = M[t, s] = self.estimator(_columns(X, cols[s], xp, device),
+                                                       _columns(Y, cols[t], xp, device))
         else:
             with blas_threads_for(2.0 * X.shape[0] * X.shape[1] ** 2 / n):
                 self._score_mappings(X, Y, M)
@@ -318,17 +357,28 @@ class PairwiseMapping(BaseEstimator):
         """Fill ``M[s, t]`` with the aggregated held-out unit scores of ``s → t``."""
         n = len(self.profiles_)
         cols = self._columns
-        unit_score = UNIT_SCORES[self.scoring]
+        xp, device = namespace_and_device(X)
+        if xp is np:
+            unit_score, hstack, reshape = UNIT_SCORES[self.scoring], np.hstack, np.reshape
+        else:  # per-unit scores on the device; their aggregates on the host
+            score_ns = {"r2": _xp_stats.columnwise_r2,
+                        "pearson": _xp_stats.columnwise_pearson}[self.scoring]
+
+            def unit_score(true, pred):
+                return to_numpy(score_ns(true, pred, xp))
+
+            def hstack(arrays):
+                return xp.concat(arrays, axis=1)
+            reshape = xp.reshape
         n_undefined = 0
         for s, fitted in enumerate(self.estimators_):
             targets = [t for t in range(n) if t != s]
-            X_s = X[:, cols[s]]
+            X_s = _columns(X, cols[s], xp, device)
             if isinstance(fitted, list):
-                pred = np.hstack([np.reshape(f.predict(X_s), (X.shape[0], -1))
-                                  for f in fitted])
+                pred = hstack([reshape(f.predict(X_s), (X.shape[0], -1)) for f in fitted])
             else:
-                pred = np.reshape(fitted.predict(X_s), (X.shape[0], -1))
-            true = Y[:, np.concatenate([cols[t] for t in targets])]
+                pred = reshape(fitted.predict(X_s), (X.shape[0], -1))
+            true = _columns(Y, np.concatenate([cols[t] for t in targets]), xp, device)
             scores = unit_score(true, pred)
             n_undefined += int(np.isnan(scores).sum())
             M[s, targets] = aggregate_unit_scores(scores, self.aggregate,
@@ -341,13 +391,13 @@ class PairwiseMapping(BaseEstimator):
 
     def similarity_matrix(self, X, y=None):
         """Symmetrised similarity ``(sim + simᵀ) / 2`` on new stimuli (diagonal NaN)."""
-        M = self.score_matrix(X, y)
+        M = self._score_matrix(X, y)
         return (M + M.T) / 2
 
     def dissimilarity_matrix(self, X, y=None):
         """``D = 1 − (sim + simᵀ)/2`` on new stimuli, zero diagonal
         (:func:`profile_dissimilarity` of :meth:`score_matrix`)."""
-        return profile_dissimilarity(self.score_matrix(X, y))
+        return profile_dissimilarity(self._score_matrix(X, y))
 
     def score(self, X, y=None):
         """Specificity: mean silhouette of ``1 − similarity`` with areas as clusters.
@@ -372,11 +422,19 @@ class PairwiseMapping(BaseEstimator):
             ``sklearn.metrics.silhouette_score(D, areas, metric="precomputed")``.
         """
         check_is_fitted(self)
-        return area_silhouette(self.score_matrix(X, y), self.profile_areas_)
+        return area_silhouette(self._score_matrix(X, y), self.profile_areas_)
 
     def predictivity(self, X, y=None):
         """Same-area predictivity: mean ``sim(s → t)`` over pairs of the same area and
         different subjects, on new stimuli (``y``: target responses, as in ``fit``)."""
         check_is_fitted(self)
-        return same_area_predictivity(self.score_matrix(X, y), self.profile_subjects_,
+        return same_area_predictivity(self._score_matrix(X, y), self.profile_subjects_,
                                       self.profile_areas_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # array-API inputs run on their device when the transform class does (a
+        # similarity function: the package's measures do, a user's own may not)
+        tags.array_api_support = (get_tags(self.estimator).array_api_support
+                                  if hasattr(self.estimator, "__sklearn_tags__") else True)
+        return tags

@@ -140,7 +140,7 @@ def population_scorer(estimator, X, y=None):
     ['mean_test_predictivity', 'mean_test_silhouette']
     """
     check_is_fitted(estimator)
-    S = estimator.score_matrix(X, y)
+    S = estimator._score_matrix(X, y)
     predictivity = (np.nan if not hasattr(estimator.estimator, "fit") else
                     same_area_predictivity(S, estimator.profile_subjects_,
                                            estimator.profile_areas_))

@@ -6,8 +6,16 @@ from numbers import Integral
 import numpy as np
 from scipy import sparse
 from sklearn.model_selection import check_cv
+from sklearn.utils import get_tags
+try:  # scikit-learn >= 1.8: predict refuses arrays of another namespace than fit's
+    from sklearn.utils._array_api import check_same_namespace
+except ImportError:  # pragma: no cover
+    def check_same_namespace(X, estimator, *, attribute, method):
+        return None
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _num_samples, check_array, validate_data
+
+from ._array_api import check_namespace_support, float_dtypes, namespace_and_device, to_namespace
 
 
 class ConstantUnitWarning(UserWarning):
@@ -71,11 +79,18 @@ def validate_regression_data(estimator, X, y, *, reset=True):
     Returns ``X`` as float64 or float32 (float32 is kept), ``Y`` two-dimensional in the
     dtype of ``X``, and whether ``y`` was one-dimensional (so that predictions can be
     returned in the shape the user gave).
+
+    With array-API dispatch on, arrays of another namespace than NumPy stay in it
+    (``y`` is moved to the namespace and device of ``X``) when the estimator's tags
+    declare ``array_api_support``; otherwise a :class:`TypeError` names the classes
+    that support them.
     """
     if sparse.issparse(y):
         raise TypeError("y is a sparse matrix; the transform classes need dense target "
                         "responses: pass y.toarray() (responses are rarely sparse enough "
                         "to gain from it).")
+    xp, device = _estimator_namespace(estimator, X)
+    y = to_namespace(y, xp, device)  # y follows X, as in scikit-learn
     shape = getattr(y, "shape", ())
     if shape is not None and len(shape) == 2 and shape[1] == 0:
         raise ValueError("y has 0 target columns; at least one target is required.")
@@ -85,21 +100,42 @@ def validate_regression_data(estimator, X, y, *, reset=True):
             X,
             y,
             reset=reset,
-            dtype=[np.float64, np.float32],
+            dtype=float_dtypes(xp),
             multi_output=True,
             y_numeric=True,
         )
     y_1d = y.ndim == 1
+    if xp is not np:
+        Y = xp.astype(y, X.dtype)
+        return X, (xp.reshape(Y, (-1, 1)) if y_1d else Y), y_1d
     Y = np.asarray(y, dtype=X.dtype)
     if y_1d:
         Y = Y[:, None]
     return X, Y, y_1d
 
 
+def _estimator_namespace(estimator, *arrays):
+    """The namespace and device of ``arrays`` for ``estimator``: NumPy, or (when its
+    tags declare ``array_api_support``) another namespace; else a clear TypeError."""
+    xp, device = namespace_and_device(*arrays)
+    if xp is not np and not get_tags(estimator).array_api_support:
+        check_namespace_support(type(estimator).__name__, *arrays)
+    return xp, device
+
+
 def validate_predict_data(estimator, X):
-    """Validate ``X`` at predict time against what the estimator was fitted on."""
+    """Validate ``X`` at predict time against what the estimator was fitted on.
+
+    With array-API dispatch on, ``X`` must be of the namespace and device the
+    estimator was fitted in (a ``ValueError`` says so otherwise), and of NumPy for the
+    classes without array-API support (a ``TypeError`` names those with it).
+    """
+    xp, _ = _estimator_namespace(estimator, X)
+    attribute = getattr(estimator, "_namespace_attribute", None)
+    if attribute is not None:
+        check_same_namespace(X, estimator, attribute=attribute, method="predict")
     with np.errstate(over="ignore", invalid="ignore"):  # see check_response_matrix
-        return validate_data(estimator, X, reset=False, dtype=[np.float64, np.float32])
+        return validate_data(estimator, X, reset=False, dtype=float_dtypes(xp))
 
 
 @validate_params(
@@ -110,7 +146,14 @@ def validate_predict_data(estimator, X):
     prefer_skip_nested_validation=True,
 )
 def check_response_matrix(A, name, *, min_samples=2, dtype=(np.float64, np.float32)):
-    """Validate a ``(n_stimuli, n_units)`` response matrix for a metric function."""
+    """Validate a ``(n_stimuli, n_units)`` response matrix for a metric function.
+
+    With array-API dispatch on, an array of another namespace stays in it (float64 or
+    float32 of that namespace).
+    """
+    xp, _ = namespace_and_device(A)
+    if xp is not np:
+        dtype = [getattr(xp, np.dtype(d).name) for d in dtype]
     # scikit-learn's finiteness check sums the array: data near the float range (finite,
     # accepted) make that sum overflow with a RuntimeWarning that means nothing here
     with np.errstate(over="ignore", invalid="ignore"):
