@@ -193,42 +193,10 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
     >>> sorted(set(pop.areas.tolist()))
     ['layer1', 'layer2']
     """
-    cnn = architecture == "cnn"
-    given = {"sampling": sampling, "window": window, "images": images, "n_steps": n_steps,
-             "n_epochs": n_epochs}
-    other = _MLP_ONLY if cnn else _CNN_ONLY
-    wrong = [name for name in other if given[name] is not None]
-    if wrong:
-        raise ValueError(f"{', '.join(wrong)} only apply to architecture="
-                         f"{'mlp' if cnn else 'cnn'!r}; remove {'it' if len(wrong) == 1 else 'them'} "
-                         f"or set architecture accordingly.")
-    own = {name: (given[name] if given[name] is not None else default)
-           for name, default in (_CNN_ONLY if cnn else _MLP_ONLY).items()}
-    pick = 0 if cnn else 1
-    hidden = _DEFAULTS["hidden"][pick] if hidden is None else \
-        tuple(int(h) for h in np.atleast_1d(hidden))
-    if not hidden or min(hidden) < 1 or (cnn and len(hidden) != 3):
-        raise ValueError(f"hidden must hold {'3 channel counts' if cnn else 'at least one layer size'}"
-                         f" (positive integers), got {hidden}.")
-    n_neurons = _DEFAULTS["n_neurons"][pick] if n_neurons is None and not cnn else n_neurons
-    n_stimuli = _DEFAULTS["n_stimuli"][pick] if n_stimuli is None else n_stimuli
-    if cnn and n_neurons is not None:
-        # checked before any training: the smallest hypercolumn bounds n_neurons
-        for area, (side, c) in enumerate(zip(map_sizes(CROP), hidden)):
-            fits = min(own["window"], side - (1 - side % 2))
-            if n_neurons > c * fits**2:
-                raise ValueError(
-                    f"n_neurons={n_neurons} is larger than the hypercolumn of layer "
-                    f"{area + 1} ({fits}×{fits} positions × {c} channels = "
-                    f"{c * fits**2} units); lower it or widen the window.")
-    if cnn and own["images"] not in ("dead_leaves", "sample"):
-        folder = Path(own["images"]).expanduser()
-        own["images"] = str(folder if folder.is_absolute()
-                            else get_data_home(data_home) / folder)
-
-    settings = dict(architecture=architecture, n_subjects=n_subjects, hidden=list(hidden),
-                    n_neurons=n_neurons, activation=activation, noise_gain=noise_gain,
-                    n_stimuli=n_stimuli, **own)
+    settings = _settings(architecture, hidden, n_neurons, n_stimuli, data_home,
+                         sampling=sampling, window=window, images=images,
+                         n_steps=n_steps, n_epochs=n_epochs)
+    settings.update(n_subjects=n_subjects, activation=activation, noise_gain=noise_gain)
     path = None
     if cache and isinstance(random_state, Integral):
         path = _cache_path(data_home, {**settings, "random_state": int(random_state)})
@@ -238,18 +206,55 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
                 return cached
 
     rng = _generator(random_state)
-    if cnn:
-        arrays = record_cnn(n_subjects, hidden, n_neurons, activation, noise_gain,
-                            n_stimuli, own["n_steps"], own["images"], own["sampling"],
-                            own["window"], rng)
-    else:
-        arrays = record_mlp(n_subjects, hidden, n_neurons, activation, noise_gain,
-                            n_stimuli, own["n_epochs"], rng)
+    record = record_cnn if architecture == "cnn" else record_mlp
+    arrays = record(rng=rng, **{k: v for k, v in settings.items() if k != "architecture"})
     population = Bunch(**arrays, architecture=architecture, activation=activation,
                        noise_gain=noise_gain)
     if path is not None:
         _write_cache(path, population)
     return population
+
+
+def _settings(architecture, hidden, n_neurons, n_stimuli, data_home, **specific):
+    """The generator's settings with the architecture's defaults filled in, checked.
+
+    ``specific`` holds the parameters of one architecture only (None where not given):
+    one given for the other architecture is an error.
+    """
+    cnn = architecture == "cnn"
+    own, other = (_CNN_ONLY, _MLP_ONLY) if cnn else (_MLP_ONLY, _CNN_ONLY)
+    wrong = [name for name in other if specific[name] is not None]
+    if wrong:
+        raise ValueError(
+            f"{', '.join(wrong)} only apply to architecture="
+            f"{'mlp' if cnn else 'cnn'!r}; remove {'it' if len(wrong) == 1 else 'them'} "
+            "or set architecture accordingly.")
+    settings = {name: default if specific[name] is None else specific[name]
+                for name, default in own.items()}
+    pick = 0 if cnn else 1
+    hidden = _DEFAULTS["hidden"][pick] if hidden is None else \
+        tuple(int(h) for h in np.atleast_1d(hidden))
+    if not hidden or min(hidden) < 1 or (cnn and len(hidden) != 3):
+        what = "3 channel counts" if cnn else "at least one layer size"
+        raise ValueError(f"hidden must hold {what} (positive integers), got {hidden}.")
+    if n_neurons is None and not cnn:
+        n_neurons = _DEFAULTS["n_neurons"][pick]
+    if cnn and n_neurons is not None:
+        # checked before any training: the smallest hypercolumn bounds n_neurons
+        for area, (side, c) in enumerate(zip(map_sizes(CROP), hidden)):
+            fits = min(settings["window"], side - (1 - side % 2))
+            if n_neurons > c * fits**2:
+                raise ValueError(
+                    f"n_neurons={n_neurons} is larger than the hypercolumn of layer "
+                    f"{area + 1} ({fits}×{fits} positions × {c} channels = "
+                    f"{c * fits**2} units); lower it or widen the window.")
+    if cnn and settings["images"] not in ("dead_leaves", "sample"):
+        folder = Path(settings["images"]).expanduser()
+        settings["images"] = str(folder if folder.is_absolute()
+                                 else get_data_home(data_home) / folder)
+    return dict(architecture=architecture, hidden=list(hidden), n_neurons=n_neurons,
+                n_stimuli=_DEFAULTS["n_stimuli"][pick] if n_stimuli is None else n_stimuli,
+                **settings)
 
 
 # -------------------------------------------------------------------------- cache

@@ -98,7 +98,7 @@ def record_mlp(n_subjects, hidden, n_neurons, activation, noise_gain, n_stimuli,
                         noise_gain, seed)
     return dict(
         **columns.arrays(), stimuli=stimuli, target=target, accuracy=np.array(acc),
-        DESCR=(f"{n_subjects} MLPs {hidden} ({activation}) trained on digits from "
+        DESCR=(f"{n_subjects} MLPs {tuple(hidden)} ({activation}) trained on digits from "
                f"different seeds; {n_neurons} recorded units per layer; {n_stimuli} "
                f"held-out stimuli; noise gain {noise_gain}."))
 
@@ -166,9 +166,12 @@ def _choose_units(responsive, sampling, window, n_neurons, rng, where):
     return np.unravel_index(flat, responsive.shape)
 
 
-def record_cnn(n_subjects, channels, n_neurons, activation, noise_gain, n_stimuli,
+def record_cnn(n_subjects, hidden, n_neurons, activation, noise_gain, n_stimuli,
                n_steps, images, sampling, window, rng):
-    """Small CNNs trained contrastively from different seeds; central hypercolumns."""
+    """Small CNNs trained contrastively from different seeds; central hypercolumns.
+
+    ``hidden`` holds the channels of the three convolutions."""
+    channels = tuple(hidden)
     train, test = _images(images, rng)
     stimuli, source_image = _crops(test, n_stimuli, rng)
     x = stimuli[..., None].astype(np.float32)
