@@ -125,6 +125,9 @@ def _images(source, rng):
         train = [images[i] for i in order[n_test:]]
     pixels = np.concatenate([image.ravel() for image in train])
     mean, sd = pixels.mean(), pixels.std()
+    if not sd > 0:
+        raise ValueError(f"images={source!r}: the training images are uniform (one grey "
+                         "level); the networks need images with structure.")
     return [(i - mean) / sd for i in train], [(i - mean) / sd for i in test]
 
 

@@ -337,6 +337,8 @@ def test_images_from_a_folder_relative_to_the_data_home(tmp_path):
                 np.save(f / "b.npy", np.zeros((20, 40)))), "at least 31"),
     (lambda f: (f.mkdir(), np.save(f / "a.npy", np.zeros((40, 40))),
                 np.save(f / "b.npy", np.zeros((3, 40, 40, 2)))), "2-D"),
+    (lambda f: (f.mkdir(), *[np.save(f / f"{k}.npy", np.full((40, 40), 7.0))
+                             for k in range(5)]), "uniform"),
 ])
 def test_bad_image_folders(tmp_path, make, match):
     folder = tmp_path / "images"
