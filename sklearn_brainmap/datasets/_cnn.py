@@ -19,31 +19,11 @@ fields of the units at their centres are 5, 11 and 23 pixels.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-#: (kernel size, pooled after it) of each convolution.
+from ._activations import ACTIVATIONS
+
+#: Kernel side of each convolution; a 3×3 / stride-2 max pool follows all but the last.
 KERNELS = (5, 3, 3)
 POOL, POOL_STRIDE = 3, 2
-
-
-def _softplus(z):
-    # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow, and in place it is ~2×
-    # faster than np.logaddexp(0, z) in float32
-    out = np.abs(z)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    out += np.maximum(z, 0)
-    return out
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-ACTIVATIONS = {
-    # name: (function, derivative with respect to the pre-activation)
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(z.dtype)),
-    "softplus": (_softplus, _sigmoid),
-}
 
 
 # --------------------------------------------------------------------------- layers

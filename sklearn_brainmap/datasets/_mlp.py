@@ -7,20 +7,7 @@ cross-entropy. Small enough to train several seeds in seconds on a laptop.
 
 import numpy as np
 
-
-def _softplus(z):
-    return np.logaddexp(0.0, z)
-
-
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-ACTIVATIONS = {
-    # name: (function, derivative with respect to the pre-activation)
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(z.dtype)),
-    "softplus": (_softplus, _sigmoid),
-}
+from ._activations import ACTIVATIONS
 
 
 def init_mlp(layer_sizes, rng):
