@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from .. import __version__
 from ._report import log, setup_logging, write_json
 
 #: The real datasets (``--dataset``); their recipes are in ``_datasets``.
@@ -69,6 +70,8 @@ def build_parser():
             "predictivity and specificity (silhouette of areas), for pre- and "
             "post-activation responses, with cross-validation over stimuli. Prints a "
             "table and writes results.csv, results.json and comparison.png."))
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {__version__} (sklearn_brainmap)")
     parser.add_argument("--subjects", default=5,
                         type=_bounded_int(2, MAX_SUBJECTS, " (the work grows as its "
                                                            "square)"),

@@ -173,7 +173,8 @@ class ComparisonDisplay:
 
     @classmethod
     def from_result(cls, result, *, mds=None, title=None, axes=None):
-        """Draw the comparison of a :func:`compare_transform_classes` result."""
+        """Draw the comparison of a
+        :func:`~sklearn_brainmap.model_selection.compare_transform_classes` result."""
         return cls(result, mds=mds, title=title).plot(axes=axes)
 
     def plot(self, axes=None):
