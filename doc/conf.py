@@ -54,7 +54,8 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*/*.ipynb", "auto_examples/*/*.py"]
 html_theme = "pydata_sphinx_theme"
 html_title = "sklearn_brainmap"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["brainmap.css"]
 html_theme_options = {
     "navbar_start": ["navbar-logo", "version"],
     "icon_links": [{"name": "Source code", "url": repository_url,

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from .. import __version__
-from ._report import log, setup_logging, write_json
+from ._report import log, run_record, setup_logging, write_json
 
 #: The real datasets (``--dataset``); their recipes are in ``_datasets``.
 DATASETS = ("henaff2021_v1", "cowley2023_v4", "coggan2024_fmri", "conwell2021_allen_rdms")
@@ -161,7 +161,9 @@ def run_datasets(names, args):
         summary[name] = rows
         shown = ", ".join(map(str, figures)) or "none"
         print(f"({time.perf_counter() - start:.0f} s; figures: {shown})")
-    print(f"\nWrote {write_json(args.output / 'datasets.json', summary)}")
+    # dataset names at the top level, beside the settings and versions of the run
+    path = write_json(args.output / "datasets.json", {**run_record(args), **summary})
+    print(f"\nWrote {path}")
     return 0
 
 
