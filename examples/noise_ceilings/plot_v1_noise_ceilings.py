@@ -44,7 +44,8 @@ def simulated_stand_in(n_monkeys=4, n_units=15, n_stimuli=200, n_repeats=10, see
     rng = np.random.default_rng(seed)
     stimuli = rng.standard_normal((n_stimuli, 5))
     rates = np.exp(0.5 * stimuli @ rng.standard_normal((5, n_monkeys * n_units)))
-    counts = rng.poisson(rates.T[:, :, None], (n_monkeys * n_units, n_stimuli, n_repeats))
+    shape = (n_monkeys * n_units, n_stimuli, n_repeats)
+    counts = rng.poisson(rates.T[:, :, None], shape)
     monkey = np.repeat([f"monkey{m}" for m in range(n_monkeys)], n_units)
     return Bunch(spike_counts=counts.astype(float), responses=counts.mean(2).T,
                  monkey=monkey, subjects=monkey, areas=np.full(monkey.size, "V1"),

@@ -67,7 +67,8 @@ with warnings.catch_warnings():
         {"Ridge": Ridge(cv=None), "OneToOne": OneToOne(), "RSA": rsa_score}, pop,
         cv=KFold(3, shuffle=True, random_state=0))
 for row in result.summary():
-    predictivity = "  n/a" if row["predictivity"] is None else f"{row['predictivity']:.3f}"
+    predictivity = row["predictivity"]
+    predictivity = "  n/a" if predictivity is None else f"{predictivity:.3f}"
     print(f"{row['responses']:>4} {row['transform_class']:>8}: predictivity "
           f"{predictivity}, silhouette {row['silhouette']:.3f}")
 ComparisonDisplay.from_result(result)

@@ -88,8 +88,9 @@ def henaff_v1(data_home, output, *, n_folds=5, random_state=0):
         ScoreBarDisplay.from_rows(scores, "transform_class", ["median_r2_over_ceiling"],
                                   ax=axes[2], ylabel="median r² / ceiling",
                                   title="normalised by the noise ceiling")
-        caption = (f"{len(ceiling)} V1 units, {len(set(data.monkey))} monkeys; sources: "
-                   f"the other monkeys' units; {n_folds}-fold cross-validation over "
+        caption = (f"{len(ceiling)} V1 units, {len(set(data.monkey))} monkeys; "
+                   f"sources: the other monkeys' units; {n_folds}-fold "
+                   "cross-validation over "
                    "stimuli; ceilings: split-half reliability, 10 splits")
         figures.append(save_figure(figure, output / "henaff2021_v1.png", caption))
     return text, {"reliability": reliability, "predictivity": scores}, figures
@@ -145,9 +146,10 @@ def cowley_v4(data_home, output, *, session="210325", n_folds=5, random_state=0)
                                   ["model_to_brain_r2_over_ceiling"], ax=axes[1],
                                   ylabel="median r² / ceiling",
                                   title="model → V4, normalised by the noise ceiling")
-        caption = (f"{brain.shape[1]} V4 neurons × {brain.shape[0]} images; model: Gabor "
-                   f"energy, 100 PCs; {n_folds}-fold cross-validation over images; n/a: "
-                   "brain → model needs signed targets a Poisson GLM cannot take")
+        caption = (f"{brain.shape[1]} V4 neurons × {brain.shape[0]} images; model: "
+                   f"Gabor energy, 100 PCs; {n_folds}-fold cross-validation over "
+                   "images; n/a: brain → model needs signed targets a Poisson GLM "
+                   "cannot take")
         figures.append(save_figure(figure, output / "cowley2023_v4.png", caption))
     return text, {"scores": scores}, figures
 

@@ -72,10 +72,10 @@ def run(args):
                                     squeeze=False)
         for row_axes, (activation, result) in zip(axes, results.items()):
             ComparisonDisplay.from_result(result, title=activation, axes=row_axes)
+        gain = "none (noise-free)" if args.noise_gain is None else args.noise_gain
         caption = (f"{args.subjects} simulated subjects ({args.architecture}), "
                    f"{n_stimuli} stimuli; {args.folds}-fold "
-                   f"cross-validation over stimuli; noise gain "
-                   f"{'none (noise-free)' if args.noise_gain is None else args.noise_gain}; "
+                   f"cross-validation over stimuli; noise gain {gain}; "
                    f"bars: mean over folds; n/a: the class does not apply")
         paths.append(save_figure(figure, args.output / "comparison.png", caption))
     print(f"\nWrote {', '.join(map(str, paths))} in {elapsed:.0f} s.")

@@ -130,12 +130,14 @@ def check_mapping_estimator(estimator, X, Y, *, X_test=None, random_state=None,
     targets = rng.permutation(Y.shape[1])
     _assert_predictions_close(
         estimator, "predictions are not equivariant to a permutation of the targets",
-        reference[:, targets], _predict(estimator, X, Y[:, targets], X_test), rtol, atol)
+        reference[:, targets], _predict(estimator, X, Y[:, targets], X_test), rtol,
+        atol)
 
     sources = rng.permutation(X.shape[1])
     _assert_predictions_close(
         estimator, "predictions depend on the order of the source units",
-        reference, _predict(estimator, X[:, sources], Y, X_test[:, sources]), rtol, atol)
+        reference, _predict(estimator, X[:, sources], Y, X_test[:, sources]), rtol,
+        atol)
 
     score = model.score(X, Y)
     if np.ndim(score) != 0 or not np.isfinite(score) or score > 1 + rtol:

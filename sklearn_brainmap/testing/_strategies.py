@@ -43,8 +43,9 @@ def _check_drawn(name, value, low, high=None, *, closed_high=True, integer=False
     if bad:
         bound = f"in [{low}, {high}{']' if closed_high else ')'}" if high is not None \
             else f">= {low}"
-        raise ValueError(f"The strategy given for {name!r} drew {value!r}; it must draw "
-                         f"{'integers' if integer else 'numbers'} {bound}.")
+        kind = "integers" if integer else "numbers"
+        raise ValueError(f"The strategy given for {name!r} drew {value!r}; it must "
+                         f"draw {kind} {bound}.")
     return value
 
 
