@@ -55,6 +55,7 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
 html_theme = "pydata_sphinx_theme"
 html_title = "sklearn_brainmap"
 html_static_path = ["_static"]
+html_show_sourcelink = False
 html_css_files = ["brainmap.css"]
 html_theme_options = {
     "navbar_start": ["navbar-logo", "version"],
@@ -63,6 +64,8 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["version", "sphinx-version"],
     "show_toc_level": 2,
+    # the page's table of contents only (the sidebar goes where a page has none)
+    "secondary_sidebar_items": ["page-toc"],
     "header_links_before_dropdown": 5,
     "navbar_align": "left",
     "navigation_with_keys": False,
