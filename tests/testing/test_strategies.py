@@ -11,7 +11,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn_brainmap.metrics import cka_score, procrustes_score
 from sklearn_brainmap.testing import (check_rotation_invariance,
                                       check_translation_invariance, default_tolerances,
-                                      paired_response_matrices, response_matrices)
+                                      paired_response_matrices, populations,
+                                      response_matrices)
 from sklearn_brainmap.utils import constant_columns
 
 DETERMINISTIC = settings(database=None, derandomize=True, deadline=None,
@@ -155,3 +156,20 @@ def test_default_tolerances_follow_the_lowest_precision():
         except AssertionError:
             failures += 1
     assert failures > 0
+
+
+@DETERMINISTIC
+@given(populations(n_subjects=st.integers(2, 3), n_areas=st.just(2),
+                   n_units=st.integers(2, 4), n_stimuli=st.integers(20, 30),
+                   latent_dim=st.integers(1, 3), noise=st.just(0.0)))
+def test_population_arguments_take_strategies(pop):
+    n_units = np.unique(pop.subjects, return_counts=True)[1] // 2
+    assert 20 <= pop.X.shape[0] <= 30 and set(n_units) <= {2, 3, 4}
+    assert set(pop.areas) == {"area0", "area1"}
+    latent_dim = pop.latents["area0"].shape[1]
+    assert 1 <= latent_dim <= 3
+    # noise-free: every profile lies in the span of its area's latents
+    for area, latent in pop.latents.items():
+        block = pop.X[:, pop.areas == area]
+        coef, *_ = np.linalg.lstsq(latent, block, rcond=None)
+        np.testing.assert_allclose(latent @ coef, block, atol=1e-8)
