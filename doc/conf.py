@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "doc" / "sphinxext"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 # the GPU example uses scikit-learn's array-API dispatch, which needs SciPy's array-API
 # mode: SciPy reads it when first imported, which happens just below
@@ -16,7 +17,10 @@ import sklearn_brainmap  # noqa: E402
 project = "sklearn_brainmap"
 author = "sklearn_brainmap developers"
 copyright = "2026, sklearn_brainmap developers"
-release = sklearn_brainmap.__version__
+release = version = sklearn_brainmap.__version__
+#: The project's public repository (the header's icon link and the install page).
+#: Set it here once the repository's public address is fixed.
+repository_url = "https://github.com/sklearn-brainmap/sklearn_brainmap"
 
 extensions = [
     "sphinx.ext.autodoc",
@@ -25,17 +29,48 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "sphinxarg.ext",
+    "matplotlib.sphinxext.plot_directive",
+    "brainmap_doc",  # doc/sphinxext: member filtering, changelog page, checks
 ]
 
+# figures of the user guide: ``.. plot::`` blocks run when the site is built
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 90)]
+plot_rcparams = {"figure.autolayout": True}
+
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# the class template (_templates/autosummary/class.rst) lists public members, inherited
+# ones included (score, get_params, set_params from scikit-learn's mixins)
+autodoc_default_options = {"members": True}
+# signatures as written in the source (Ridge's ``alpha=DEFAULT_ALPHAS``, not 19 floats)
+autodoc_preserve_defaults = True
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*/*.ipynb", "auto_examples/*/*.py"]
-html_theme = "alabaster"
-html_static_path = []
+html_theme = "pydata_sphinx_theme"
+html_title = "sklearn_brainmap"
+html_static_path = ["_static"]
+html_show_sourcelink = False
+html_css_files = ["brainmap.css"]
+html_theme_options = {
+    "navbar_start": ["navbar-logo", "version"],
+    "icon_links": [{"name": "Source code", "url": repository_url,
+                    "icon": "fa-brands fa-github", "type": "fontawesome"}],
+    "footer_start": ["copyright"],
+    "footer_end": ["version", "sphinx-version"],
+    "show_toc_level": 2,
+    # the page's table of contents only (the sidebar goes where a page has none)
+    "secondary_sidebar_items": ["page-toc"],
+    "header_links_before_dropdown": 5,
+    "navbar_align": "left",
+    "navigation_with_keys": False,
+}
+html_context = {"default_mode": "light"}
 
 intersphinx_mapping = {}  # no network in CI: links to other projects are plain text
 
@@ -46,19 +81,16 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
+    # "Examples using X" on every API page (the class/function templates' minigallery)
+    "doc_module": ("sklearn_brainmap",),
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {"sklearn_brainmap": None},
 }
 
-nitpicky = False
-
-
-def _skip_scikit_learn_members(app, what, name, obj, skip, options):
-    """Document our own methods only: not those scikit-learn's mixins or metadata
-    routing add to every estimator (their docstrings link into scikit-learn's docs)."""
-    module = getattr(obj, "__module__", None) or ""
-    if module.startswith("sklearn.") or name.startswith("set_") and name.endswith("_request"):
-        return True
-    return skip
-
-
-def setup(app):
-    app.connect("autodoc-skip-member", _skip_scikit_learn_members)
+nitpicky = True
+# no network in CI, so no intersphinx: references into other projects (scikit-learn's
+# docstrings of the inherited get_params / score, NumPy types) stay plain text
+nitpick_ignore_regex = [
+    (r"py:.*",
+     r"(sklearn|numpy|np|scipy|matplotlib|pandas|dask|hypothesis|joblib|ot|threadpoolctl)\..*"),
+]

@@ -55,8 +55,9 @@ print(f"{pca.n_components_} components keep "
 # Regress the neurons on the frozen components
 # --------------------------------------------
 # ``FrozenEstimator`` makes ``fit`` a no-op for the PCA: every fold uses the same
-# components, learned without the recorded stimuli, and only :class:`Ridge` (one penalty
-# per neuron) is fitted on the training stimuli.
+# components, learned without the recorded stimuli, and only
+# :class:`~sklearn_brainmap.Ridge` (one penalty per neuron) is fitted on the training
+# stimuli.
 cv = KFold(5, shuffle=True, random_state=0)
 features = layer(stimuli)                       # 300 × 5,000
 compressed = make_pipeline(FrozenEstimator(pca), Ridge(cv=None))

@@ -96,14 +96,16 @@ print(f"layer 3, Euclidean RDM: RSA {plain:.3f}; feature-weighted: {weighted.sco
       f"(held out), {np.count_nonzero(weighted.weights)} of 100 units kept")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(9, 3))
+# The three RDMs, stimuli sorted by category; each has its own colour scale (the
+# dissimilarities are in different units), shown by its colour bar.
+fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.2), layout="constrained")
 for ax, (title, D) in zip(axes, [("brain", brain_rdm), ("layer 2", layer_rdms[1]),
                                  ("layer 2 remixed", remixed)]):
-    ax.imshow(D, cmap="viridis")
+    image = ax.imshow(D, cmap="viridis")
+    fig.colorbar(image, ax=ax, shrink=0.85, label="dissimilarity")
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
-fig.tight_layout()
 
 # %%
 # The mixture of layers beats every layer alone on held-out stimuli. Layer 1 explains

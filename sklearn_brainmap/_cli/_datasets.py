@@ -78,13 +78,21 @@ def henaff_v1(data_home, output, *, n_folds=5, random_state=0):
     figures = []
     plt = pyplot_or_none()
     if plt is not None:
-        figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+        # r and r²/ceiling are different quantities: one axis each
+        figure, axes = plt.subplots(1, 3, figsize=(15, 4.2))
         ReliabilityDisplay(ceiling, title="V1 noise ceilings (Hénaff et al., 2021)"
                            ).plot(axes[0])
-        ScoreBarDisplay.from_rows(scores, "transform_class",
-                                  ["median_r", "median_r2_over_ceiling"], ax=axes[1],
+        ScoreBarDisplay.from_rows(scores, "transform_class", ["median_r"], ax=axes[1],
+                                  ylabel="median Pearson r",
                                   title="pooled inter-animal predictivity")
-        figures.append(save_figure(figure, output / "henaff2021_v1.png"))
+        ScoreBarDisplay.from_rows(scores, "transform_class", ["median_r2_over_ceiling"],
+                                  ax=axes[2], ylabel="median r² / ceiling",
+                                  title="normalised by the noise ceiling")
+        caption = (f"{len(ceiling)} V1 units, {len(set(data.monkey))} monkeys; "
+                   f"sources: the other monkeys' units; {n_folds}-fold "
+                   "cross-validation over "
+                   "stimuli; ceilings: split-half reliability, 10 splits")
+        figures.append(save_figure(figure, output / "henaff2021_v1.png", caption))
     return text, {"reliability": reliability, "predictivity": scores}, figures
 
 
@@ -126,13 +134,23 @@ def cowley_v4(data_home, output, *, session="210325", n_folds=5, random_state=0)
             f"neurons × {brain.shape[0]} images), {n_folds}-fold over images; median "
             f"split-half reliability {np.nanmedian(ceiling):.3f}:\n" + format_table(scores))
     figures = []
-    if pyplot_or_none() is not None:
-        display = ScoreBarDisplay.from_rows(
+    plt = pyplot_or_none()
+    if plt is not None:
+        figure, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+        ScoreBarDisplay.from_rows(
             scores, "transform_class", ["model_to_brain_median_r",
-                                        "model_to_brain_r2_over_ceiling",
-                                        "brain_to_model_median_r"],
+                                        "brain_to_model_median_r"], ax=axes[0],
+            ylabel="median Pearson r",
             title=f"Gabor model ↔ V4 (Cowley et al., 2023), session {session}")
-        figures.append(save_figure(display.figure_, output / "cowley2023_v4.png"))
+        ScoreBarDisplay.from_rows(scores, "transform_class",
+                                  ["model_to_brain_r2_over_ceiling"], ax=axes[1],
+                                  ylabel="median r² / ceiling",
+                                  title="model → V4, normalised by the noise ceiling")
+        caption = (f"{brain.shape[1]} V4 neurons × {brain.shape[0]} images; model: "
+                   f"Gabor energy, 100 PCs; {n_folds}-fold cross-validation over "
+                   "images; n/a: brain → model needs signed targets a Poisson GLM "
+                   "cannot take")
+        figures.append(save_figure(figure, output / "cowley2023_v4.png", caption))
     return text, {"scores": scores}, figures
 
 

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from ._report import log, setup_logging, write_json
+from .. import __version__
+from ._report import log, run_record, setup_logging, write_json
 
 #: The real datasets (``--dataset``); their recipes are in ``_datasets``.
 DATASETS = ("henaff2021_v1", "cowley2023_v4", "coggan2024_fmri", "conwell2021_allen_rdms")
@@ -69,6 +70,8 @@ def build_parser():
             "predictivity and specificity (silhouette of areas), for pre- and "
             "post-activation responses, with cross-validation over stimuli. Prints a "
             "table and writes results.csv, results.json and comparison.png."))
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {__version__} (sklearn_brainmap)")
     parser.add_argument("--subjects", default=5,
                         type=_bounded_int(2, MAX_SUBJECTS, " (the work grows as its "
                                                            "square)"),
@@ -158,7 +161,9 @@ def run_datasets(names, args):
         summary[name] = rows
         shown = ", ".join(map(str, figures)) or "none"
         print(f"({time.perf_counter() - start:.0f} s; figures: {shown})")
-    print(f"\nWrote {write_json(args.output / 'datasets.json', summary)}")
+    # dataset names at the top level, beside the settings and versions of the run
+    path = write_json(args.output / "datasets.json", {**run_record(args), **summary})
+    print(f"\nWrote {path}")
     return 0
 
 

@@ -59,10 +59,55 @@ def write_csv(path, rows, columns=None):
     return path
 
 
+def _strict(value):
+    """``value`` with NaN and ±inf as None and NumPy scalars, arrays and paths as plain
+    Python: what strict JSON can hold (``json.dumps`` would write ``NaN``, which
+    JavaScript's ``JSON.parse`` and other strict parsers reject)."""
+    if isinstance(value, dict):
+        return {str(k): _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    if hasattr(value, "tolist"):  # NumPy scalars and arrays
+        return _strict(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)  # paths, dtypes: their text
+
+
 def write_json(path, data):
-    """Write ``data`` as indented JSON; return the path."""
-    path.write_text(json.dumps(data, indent=2))
+    """Write ``data`` as indented, strict JSON (missing values as ``null``, never
+    ``NaN`` or ``Infinity``); return the path."""
+    path.write_text(json.dumps(_strict(data), indent=2, allow_nan=False))
     return path
+
+
+#: The distributions whose versions every JSON file records.
+DEPENDENCIES = ("numpy", "scipy", "scikit-learn", "POT", "statsmodels", "threadpoolctl",
+                "joblib", "matplotlib", "dask")
+
+
+def versions():
+    """Python, sklearn_brainmap and its dependencies' versions (None: not installed)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .. import __version__
+
+    found = {"python": platform.python_version(), "sklearn_brainmap": __version__}
+    for name in DEPENDENCIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def run_record(args, **extra):
+    """The ``settings`` (every option of the run, and ``extra``) and ``versions``
+    blocks that open every JSON file the command writes."""
+    return {"settings": {**vars(args), **extra}, "versions": versions()}
 
 
 def pyplot_or_none():
@@ -82,9 +127,16 @@ def pyplot_or_none():
         return None
 
 
-def save_figure(figure, path):
-    """Save and close a figure; return the path."""
-    figure.tight_layout()
+def save_figure(figure, path, caption=None):
+    """Save and close a figure, with a ``caption`` line under the panels (what was
+    run: population, folds, noise gain); return the path."""
+    if caption:
+        figure.text(0.5, 0.005, caption, ha="center", va="bottom", fontsize=8,
+                    color="0.3")
+        # leave room for the caption line: about 0.3 inch at the bottom
+        figure.tight_layout(rect=(0, 0.3 / figure.get_figheight(), 1, 1))
+    else:
+        figure.tight_layout()
     figure.savefig(path, dpi=110)
     pyplot_or_none().close(figure)
     return path

@@ -8,14 +8,14 @@ the command prints the summary table and writes ``results.csv``, ``results.json`
 """
 
 import time
-from pathlib import Path
 
 from sklearn.model_selection import KFold
 
 from ..datasets import make_model_population
 from ..model_selection import compare_transform_classes, default_candidates
 from ..plotting import ComparisonDisplay
-from ._report import format_table, log, pyplot_or_none, save_figure, write_csv, write_json
+from ._report import (format_table, log, pyplot_or_none, run_record, save_figure,
+                      write_csv, write_json)
 
 COLUMNS = ["activation", "responses", "transform_class", "predictivity",
            "predictivity_sd", "silhouette", "silhouette_sd", "seconds"]
@@ -50,6 +50,7 @@ def run(args):
                    f"accuracy {population.accuracy.mean():.3f}")
         log(f"population ({activation}): {population.DESCR} {trained}; "
             f"{time.perf_counter() - began:.1f} s")
+        n_stimuli = population.post.shape[0]
         cv = KFold(args.folds, shuffle=True, random_state=args.random_state)
         results[activation] = compare_transform_classes(
             default_candidates(), population, cv=cv, n_jobs=args.n_jobs)
@@ -58,31 +59,40 @@ def run(args):
     rows = [{"activation": activation, **row} for activation, result in results.items()
             for row in result.summary(folds=True)]
     print()
-    print(format_table(_printed(rows), right=("predictivity", "silhouette", "time (s)")))
-    settings = {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-                "wall_time_s": round(elapsed, 1)}
+    printed = _printed(rows, args.folds)
+    print(format_table(printed, right=list(printed[0])[3:]))
+    print(f"± : standard deviation over the {args.folds} cross-validation folds "
+          "(over stimuli); n/a: the class does not apply (RSA fits no mapping).")
+    record = run_record(args, wall_time_s=round(elapsed, 1))
     paths = [write_csv(args.output / "results.csv", rows, COLUMNS),
-             write_json(args.output / "results.json", {"settings": settings,
-                                                       "results": rows})]
+             write_json(args.output / "results.json", {**record, "results": rows})]
     plt = pyplot_or_none()
     if plt is not None:
         figure, axes = plt.subplots(len(results), 3, figsize=(16, 4.5 * len(results)),
                                     squeeze=False)
         for row_axes, (activation, result) in zip(axes, results.items()):
             ComparisonDisplay.from_result(result, title=activation, axes=row_axes)
-        paths.append(save_figure(figure, args.output / "comparison.png"))
+        gain = "none (noise-free)" if args.noise_gain is None else args.noise_gain
+        caption = (f"{args.subjects} simulated subjects ({args.architecture}), "
+                   f"{n_stimuli} stimuli; {args.folds}-fold "
+                   f"cross-validation over stimuli; noise gain {gain}; "
+                   f"bars: mean over folds; n/a: the class does not apply")
+        paths.append(save_figure(figure, args.output / "comparison.png", caption))
     print(f"\nWrote {', '.join(map(str, paths))} in {elapsed:.0f} s.")
     return 0
 
 
-def _printed(rows):
-    """Rows of the printed table: mean ± sd over folds in one column each."""
+def _printed(rows, folds):
+    """Rows of the printed table: mean ± sd over folds in one column each, headed by
+    what the spread is; "n/a" where a class does not apply."""
     def pm(row, key):
         if row[key] is None:
-            return None
+            return "n/a"
         return f"{row[key]:.3f} ± {row[key + '_sd']:.3f}"
 
+    spread = f"(± sd, {folds} folds)"
     return [{"activation": r["activation"], "responses": r["responses"],
              "transform class": r["transform_class"],
-             "predictivity": pm(r, "predictivity"), "silhouette": pm(r, "silhouette"),
+             f"predictivity {spread}": pm(r, "predictivity"),
+             f"silhouette {spread}": pm(r, "silhouette"),
              "time (s)": f"{r['seconds']:.1f}"} for r in rows]

@@ -57,7 +57,8 @@ class ScoreBarDisplay:
         return cls(names, series, ylabel=ylabel, title=title).plot(ax=ax)
 
     def plot(self, ax=None):
-        """Draw the bars, a zero line and the legend."""
+        """Draw the bars, a zero line, "n/a" where a value is missing (a class that
+        does not apply) and the legend, outside the bars."""
         ax = _axes(ax)
         x = np.arange(len(self.names))
         width = 0.8 / max(len(self.series), 1)
@@ -65,12 +66,21 @@ class ScoreBarDisplay:
         for k, (label, values) in enumerate(self.series.items()):
             offset = (k - (len(self.series) - 1) / 2) * width
             self.bars_[label] = ax.bar(x + offset, values, width=width, label=label)
-        ax.set_xticks(x, self.names, rotation=35, ha="right")
+            for position in (x + offset)[np.isnan(values)]:
+                ax.text(position, 0, "n/a", rotation=90, ha="center", va="bottom",
+                        fontsize=7, color="0.4")
+        # anchored at the end of each label, so long names are not clipped or shifted
+        ax.set_xticks(x, self.names, rotation=35, ha="right", rotation_mode="anchor")
         ax.set_ylabel(self.ylabel)
         ax.axhline(0, color="k", lw=0.5)
         if self.title:
             ax.set_title(self.title)
-        ax.legend(fontsize=8)
+        if len(self.series) > 1:
+            # above the bars, not over them: headroom of one legend row
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, high + 0.18 * (high - low))
+            ax.legend(fontsize=8, loc="upper center", ncol=len(self.series),
+                      frameon=False)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -173,13 +183,14 @@ class ComparisonDisplay:
 
     @classmethod
     def from_result(cls, result, *, mds=None, title=None, axes=None):
-        """Draw the comparison of a :func:`compare_transform_classes` result."""
+        """Draw the comparison of a
+        :func:`~sklearn_brainmap.model_selection.compare_transform_classes` result."""
         return cls(result, mds=mds, title=title).plot(axes=axes)
 
     def plot(self, axes=None):
         """Draw on three axes (a new figure of one row when ``axes`` is None)."""
         if axes is None:
-            _, axes = pyplot().subplots(1, 3, figsize=(16, 4.5))
+            _, axes = pyplot().subplots(1, 3, figsize=(16, 4.5), layout="constrained")
         axes = np.asarray(axes).ravel()
         if axes.size != 3:
             raise ValueError(f"ComparisonDisplay draws on 3 axes, got {axes.size}.")

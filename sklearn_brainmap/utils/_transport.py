@@ -189,8 +189,8 @@ def check_transport_params(method, reg):
 def transport_plan(C, *, method="exact", reg=0.02, max_iter=1000, tol=1e-6):
     """Optimal plan with uniform marginals and the number of iterations run.
 
-    ``method="exact"`` calls :func:`exact_plan` (a direct solver: 1 iteration is
-    reported; ``reg`` is ignored), ``"sinkhorn"`` calls :func:`sinkhorn_plan`.
+    ``method="exact"`` calls ``exact_plan`` (a direct solver: 1 iteration is
+    reported; ``reg`` is ignored), ``"sinkhorn"`` calls ``sinkhorn_plan``.
 
     Parameters
     ----------
