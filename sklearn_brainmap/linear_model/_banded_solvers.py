@@ -1,0 +1,385 @@
+"""Banded ridge kernels in two stages, written once for every array namespace.
+
+Banded ridge gives each feature band ``b`` its own penalty,
+
+    ``W = argmin ‖Y_c − Σ_b X_b W_b‖²_F + Σ_b α/γ_b ‖W_b‖²_F``,
+
+with band scalings ``γ`` (on the simplex) and a global penalty ``α``. Substituting
+``Z_b = √γ_b X_b`` turns it into ordinary ridge on ``Z`` with penalty ``α``: for a
+fixed ``γ``, every ``α`` and every target share one eigendecomposition of the smaller
+Gram matrix of ``Z``,
+
+* primal (``n ≥ p``): ``Zᵀ Z = D Xᵀ X D = V diag(s) Vᵀ``, ``D = diag(√γ_band(f))``;
+* dual (``n < p``): ``Z Zᵀ = Σ_b γ_b X_b X_bᵀ = U diag(s) Uᵀ``,
+
+and a penalty is a diagonal rescaling ``1 / (s + α)`` of the small factor (no weight
+matrix is formed per penalty). Random search (Dupré la Tour et al. 2022) tries every
+candidate ``γ`` with every ``α``, keeps per target the pair with the smallest
+held-out squared error, and refits.
+
+Two stages, so that in-memory, GPU and chunked (Dask) fits share the arithmetic:
+
+* :func:`prepare_banded_design` — everything that depends on ``X`` only (centring,
+  band normalisation, the per-band Gram or kernel blocks of every fold);
+* :func:`fit_banded_targets` — selection and refit for a block of targets.
+
+The decompositions (one per candidate and fold) are recomputed by each call of the
+second stage: storing them would take ``n_candidates × n_folds`` Gram-sized
+matrices, and with blocks of a thousand targets or more the target products dominate.
+
+References
+----------
+Nunez-Elizalde, Huth & Gallant (2019), Voxelwise encoding models with non-spherical
+multivariate normal priors, *NeuroImage* 197, 482–492. Dupré la Tour, Eickenberg,
+Nunez-Elizalde & Gallant (2022), Feature-space selection with banded ridge
+regression, *NeuroImage* 264, 119728.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..utils._array_api import first_argmin, namespace_and_device, to_numpy
+
+
+class BandedDesign(NamedTuple):
+    """What a banded ridge fit needs from ``X`` (output of :func:`prepare_banded_design`).
+
+    Attributes
+    ----------
+    Xc : array of shape (n_samples, n_features)
+        The design centred by its column means (raw without intercept).
+    x_mean : array of shape (n_features,)
+    feature_band : ndarray of int of shape (n_features,)
+        Band of each feature (NumPy).
+    band_weights : ndarray of shape (n_bands,)
+        Each band is multiplied by its weight inside the solver (``1/σ_b`` when bands
+        are normalised, else 1); NumPy.
+    gammas : ndarray of shape (n_candidates, n_bands)
+        Candidate band scalings (NumPy).
+    alphas : ndarray of shape (n_alphas,)
+        Candidate global penalties, sorted (NumPy).
+    folds : list of (train, test) NumPy index arrays, or None for leave-one-out
+    fold_blocks : list of tuple
+        Per fold, ``("dual", K_tr, K_te)`` with the fold-centred per-band kernels of
+        shapes (n_bands, n_train, n_train) and (n_bands, n_test, n_train) (band
+        weights applied), or ``("primal", G_tr, X_tr, X_te)`` with the Gram matrix of
+        the fold-centred training design and the fold-centred designs (unweighted).
+    kernels : array of shape (n_bands, n_samples, n_samples) or None
+        Per-band kernels of the centred design (weights applied), when the full-data
+        problem is dual; else None.
+    gram : array of shape (n_features, n_features) or None
+        ``X_cᵀ X_c`` (unweighted) when the full-data problem is primal; else None.
+    fit_intercept : bool
+    """
+
+    Xc: object
+    x_mean: object
+    feature_band: np.ndarray
+    band_weights: np.ndarray
+    gammas: np.ndarray
+    alphas: np.ndarray
+    folds: object
+    fold_blocks: list
+    kernels: object
+    gram: object
+    fit_intercept: bool
+
+
+class BandedFit(NamedTuple):
+    """The result of :func:`fit_banded_targets` for a block of targets.
+
+    Attributes
+    ----------
+    coef : array of shape (n_targets, n_features)
+        Weights in the units of the ``X`` given to :func:`prepare_banded_design`.
+    intercept : array of shape (n_targets,)
+    best_gamma : array of int of shape (n_targets,)
+        Index of the chosen candidate band scaling.
+    best_alpha : array of int of shape (n_targets,)
+        Index of the chosen global penalty.
+    cv_sse : array of shape (n_candidates, n_targets)
+        Held-out sum of squared errors of each candidate scaling, at its best penalty.
+    """
+
+    coef: object
+    intercept: object
+    best_gamma: object
+    best_alpha: object
+    cv_sse: object
+
+
+def _center(X, fit_intercept, xp, device):
+    if not fit_intercept:
+        return X, xp.zeros(X.shape[1], dtype=X.dtype, device=device)
+    mean = xp.mean(X, axis=0)
+    return X - mean, mean
+
+
+def _clean_eigh(G, xp):
+    """Eigendecomposition of a symmetric PSD matrix; numerically null eigenvalues -> 0."""
+    s, vecs = xp.linalg.eigh(G)
+    top = max(float(s[-1]), 0.0) if s.shape[0] else 0.0
+    tol = top * G.shape[0] * float(xp.finfo(G.dtype).eps)
+    return xp.where(s > tol, s, xp.zeros_like(s)), vecs
+
+
+def _inverse_shift(s, alpha, xp):
+    """``1 / (s + α)`` on the non-null directions, 0 on the null ones (``α = 0`` is
+    then the minimum-norm least-squares fit; null directions carry no signal)."""
+    positive = s > 0
+    denom = xp.where(positive, s + alpha, xp.ones_like(s))
+    return xp.where(positive, 1.0 / denom, xp.zeros_like(s))
+
+
+def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
+                          fit_intercept=True, normalize_bands=False):
+    """Stage 1 of banded ridge: everything that depends on ``X`` alone.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        Design, of any array-API namespace (the result lives in the same).
+    feature_band : array-like of int of shape (n_features,)
+        Band of each feature, in ``0..n_bands-1``.
+    gammas : array-like of shape (n_candidates, n_bands)
+        Candidate band scalings (non-negative; rows need not sum to one).
+    alphas : array-like of shape (n_alphas,)
+        Candidate global penalties (non-negative).
+    folds : list of (train, test) index arrays, or None
+        K-fold (or any) splits; None selects by exact leave-one-out.
+    fit_intercept : bool, default=True
+        Centre the design (and each training fold) by its column means.
+    normalize_bands : bool, default=False
+        Divide each band by ``σ_b``, the root mean variance of its columns, so that
+        the candidates do not depend on the bands' scales.
+
+    Returns
+    -------
+    BandedDesign
+    """
+    xp, device = namespace_and_device(X)
+    feature_band = np.asarray(feature_band, dtype=np.intp)
+    gammas = np.atleast_2d(np.asarray(gammas, dtype=np.float64))
+    n_bands = gammas.shape[1]
+    n, p = X.shape
+    Xc, x_mean = _center(X, fit_intercept, xp, device)
+    band_index = [xp.asarray(np.flatnonzero(feature_band == b), device=device)
+                  for b in range(n_bands)]
+    band_weights = np.ones(n_bands)
+    if normalize_bands:
+        for b, idx in enumerate(band_index):
+            Xb = xp.take(Xc, idx, axis=1)
+            if not fit_intercept:  # the variance of the columns, whatever the centring
+                Xb = Xb - xp.mean(Xb, axis=0)
+            var = float(xp.sum(Xb * Xb)) / (n * Xb.shape[1])
+            band_weights[b] = 1.0 / np.sqrt(var) if var > 0 else 1.0
+    w = xp.asarray(band_weights[feature_band], dtype=X.dtype, device=device)
+    Xw = Xc * w  # weights applied once: the solver sees normalised bands
+
+    def band_kernels(A):
+        return xp.stack([xp.take(A, idx, axis=1) @ xp.take(A, idx, axis=1).T
+                         for idx in band_index])
+
+    fold_blocks = []
+    if folds is not None:
+        # a constant shift changes nothing once each fold is centred; removing the global
+        # mean first keeps the kernels well conditioned for the centring algebra
+        Kall = band_kernels(Xw) if any(len(tr) < p for tr, _ in folds) else None
+        for train_np, test_np in folds:
+            train = xp.asarray(train_np, device=device)
+            test = xp.asarray(test_np, device=device)
+            if len(train_np) < p:
+                K_tr = xp.take(xp.take(Kall, train, axis=1), train, axis=2)
+                K_te = xp.take(xp.take(Kall, test, axis=1), train, axis=2)
+                if fit_intercept:  # C K_tr C and (K_te − 1 k̄ᵀ) C, C = I − 11ᵀ/n_tr
+                    col = xp.mean(K_tr, axis=1, keepdims=True)  # (B, 1, n_tr)
+                    K_tr = K_tr - col - xp.permute_dims(col, (0, 2, 1)) + xp.mean(
+                        col, axis=2, keepdims=True)
+                    K_te = K_te - col
+                    K_te = K_te - xp.mean(K_te, axis=2, keepdims=True)
+                fold_blocks.append(("dual", K_tr, K_te))
+            else:
+                # unweighted: the per-feature scale of each candidate carries the weights
+                X_tr, X_te = xp.take(Xc, train, axis=0), xp.take(Xc, test, axis=0)
+                X_tr, mean = _center(X_tr, fit_intercept, xp, device)
+                fold_blocks.append(("primal", X_tr.T @ X_tr, X_tr, X_te - mean))
+    dual = n < p
+    kernels = band_kernels(Xw) if dual else None
+    gram = None if dual else Xc.T @ Xc
+    return BandedDesign(Xc, x_mean, feature_band, band_weights, gammas,
+                        np.sort(np.asarray(alphas, dtype=np.float64).ravel()),
+                        folds, fold_blocks, kernels, gram, fit_intercept)
+
+
+def _feature_scale(design, gamma, xp, device, dtype):
+    """``√γ_band(f) · w_band(f)`` per feature: the columns of ``Z`` from those of ``X_c``."""
+    d = np.sqrt(gamma)[design.feature_band] * design.band_weights[design.feature_band]
+    return xp.asarray(d, dtype=dtype, device=device)
+
+
+def _weighted_sum(blocks, gamma, xp):
+    """``Σ_b γ_b blocks[b]`` (a kernel of the scaled design)."""
+    g = xp.asarray(gamma, dtype=blocks.dtype, device=blocks.device)
+    return xp.tensordot(g, blocks, axes=1)
+
+
+def _fold_sse(block, gamma, d, alphas, Y_tr, Y_te, XtY, xp):
+    """Held-out squared errors ``(n_alphas, n_targets)`` of one fold for one candidate.
+
+    Held-out predictions for penalty ``α`` are ``(A diag(1/(s+α))) @ Q``. ``Q`` (the
+    projected training targets) is formed once; when the fold is dual and there are
+    more targets than test predictions of all penalties, ``Uᵀ`` is folded into the
+    small left factor instead (cheaper, as in :func:`._ridge_solvers.ridge_kfold_errors`).
+    """
+    if block[0] == "dual":
+        _, K_tr, K_te = block
+        s, U = _clean_eigh(_weighted_sum(K_tr, gamma, xp), xp)
+        A = _weighted_sum(K_te, gamma, xp) @ U
+        n_te, n_tr = A.shape
+        fold_in = len(alphas) * n_te < Y_tr.shape[1]
+        right = Y_tr if fold_in else U.T @ Y_tr
+    else:
+        _, G, X_tr, X_te = block
+        s, V = _clean_eigh(G * d[:, None] * d[None, :], xp)
+        A = (X_te * d) @ V
+        fold_in = False
+        right = V.T @ (d[:, None] * XtY)
+        U = None
+    rows = []
+    for alpha in alphas:
+        F = A * _inverse_shift(s, float(alpha), xp)
+        if fold_in:
+            F = F @ U.T
+        E = F @ right - Y_te
+        rows.append(xp.sum(E * E, axis=0))
+    return xp.stack(rows)
+
+
+def _full_basis(design, gamma, xp, device, dtype):
+    """Eigendecomposition of the full-data problem for one candidate: ``(dual, s, vecs,
+    d)``, ``d`` the per-feature scale of ``Z``."""
+    d = _feature_scale(design, gamma, xp, device, dtype)
+    if design.kernels is not None:
+        s, U = _clean_eigh(_weighted_sum(design.kernels, gamma, xp), xp)
+        return True, s, U, d
+    s, V = _clean_eigh(design.gram * d[:, None] * d[None, :], xp)
+    return False, s, V, d
+
+
+def _loo_sse(design, gamma, Yc, XtY, xp, device):
+    """Leave-one-out squared errors ``(n_alphas, n_targets)`` for one candidate.
+
+    ``e_i(α) = r_i(α) / (1 − h_ii(α))`` with the intercept's leverage ``1/n`` in
+    ``h_ii`` (see :func:`._ridge_solvers.ridge_loo_errors`).
+    """
+    n = Yc.shape[0]
+    dual, s, vecs, d = _full_basis(design, gamma, xp, device, Yc.dtype)
+    if dual:
+        L, Q = vecs**2 * s, vecs.T @ Yc
+    else:
+        A = (design.Xc * d) @ vecs
+        L, Q = A**2, vecs.T @ (d[:, None] * XtY)
+    base = 1.0 / n if design.fit_intercept else 0.0
+    eps = float(xp.finfo(Yc.dtype).eps)
+    rows = []
+    for alpha in design.alphas:
+        inv = _inverse_shift(s, float(alpha), xp)
+        one_minus_h = xp.clip((1.0 - base) - L @ inv, min=eps)
+        if dual:  # residual-maker U diag(α/(s+α)) Uᵀ
+            E = (vecs * (1.0 - s * inv)) @ Q
+        else:
+            E = (A * inv) @ Q - Yc
+        rows.append((one_minus_h ** -2) @ (E * E))
+    return xp.stack(rows)
+
+
+def fit_banded_targets(design, Y):
+    """Stage 2 of banded ridge: random-search selection and refit for a block of targets.
+
+    For every candidate scaling ``γ`` and fold, one eigendecomposition serves every
+    penalty and every target; the held-out squared errors are summed over folds, and
+    each target keeps the ``(γ, α)`` with the smallest (ties: the earlier candidate,
+    the smaller penalty). The refit decomposes the full data once per chosen ``γ``.
+
+    Parameters
+    ----------
+    design : BandedDesign
+        From :func:`prepare_banded_design`.
+    Y : array of shape (n_samples, n_targets)
+        Targets, in the namespace, device and dtype of the design.
+
+    Returns
+    -------
+    BandedFit
+    """
+    xp, device = namespace_and_device(design.Xc, Y)
+    dtype = design.Xc.dtype
+    Yc, y_mean = _center(Y, design.fit_intercept, xp, device)
+    t = Y.shape[1]
+    primal_full = design.gram is not None
+    XtY = design.Xc.T @ Yc if primal_full else None
+    if design.folds is not None:
+        per_fold = []
+        for (train_np, test_np), block in zip(design.folds, design.fold_blocks):
+            train = xp.asarray(train_np, device=device)
+            test = xp.asarray(test_np, device=device)
+            Y_tr, Y_te = xp.take(Y, train, axis=0), xp.take(Y, test, axis=0)
+            Y_tr, mean = _center(Y_tr, design.fit_intercept, xp, device)
+            # X_trᵀ Y_tr serves every candidate of a primal fold
+            fold_XtY = block[2].T @ Y_tr if block[0] == "primal" else None
+            per_fold.append((block, Y_tr, Y_te - mean, fold_XtY))
+    cv_sse, best_gamma, best_alpha, best_sse = [], None, None, None
+    for g, gamma in enumerate(design.gammas):
+        if design.folds is None:
+            sse = _loo_sse(design, gamma, Yc, XtY, xp, device)
+        else:
+            d = _feature_scale(design, gamma, xp, device, dtype)
+            sse = None
+            for block, Y_tr, Y_te, fold_XtY in per_fold:
+                part = _fold_sse(block, gamma, d, design.alphas, Y_tr, Y_te, fold_XtY, xp)
+                sse = part if sse is None else sse + part
+        a = first_argmin(sse, xp)
+        low = xp.min(sse, axis=0)
+        cv_sse.append(low)
+        if best_sse is None:
+            best_sse, best_alpha = low, a
+            best_gamma = xp.zeros(t, dtype=a.dtype, device=device)
+        else:
+            better = low < best_sse
+            best_sse = xp.where(better, low, best_sse)
+            best_alpha = xp.where(better, a, best_alpha)
+            best_gamma = xp.where(better, xp.full_like(best_gamma, g), best_gamma)
+    coef = _refit(design, Yc, XtY, best_gamma, best_alpha, xp, device)
+    intercept = y_mean - coef @ design.x_mean
+    return BandedFit(coef, intercept, best_gamma, best_alpha, xp.stack(cv_sse))
+
+
+def _refit(design, Yc, XtY, best_gamma, best_alpha, xp, device):
+    """Weights ``(n_targets, n_features)``: one decomposition per chosen candidate.
+
+    Targets are grouped by their candidate; the groups' weights are concatenated and
+    put back in target order by one ``take`` (no item assignment, which the array API
+    does not have for index arrays).
+    """
+    chosen = to_numpy(best_gamma).astype(np.intp)
+    alpha_idx = to_numpy(best_alpha).astype(np.intp)
+    order = np.argsort(chosen, kind="stable")
+    dtype = Yc.dtype
+    parts = []
+    for g in np.unique(chosen):
+        targets = order[chosen[order] == g]
+        idx = xp.asarray(targets, device=device)
+        alpha = xp.asarray(design.alphas[alpha_idx[targets]], dtype=dtype, device=device)
+        dual, s, vecs, d = _full_basis(design, design.gammas[g], xp, device, dtype)
+        inv = _inverse_shift(s[:, None], alpha[None, :], xp)
+        if dual:
+            C = vecs @ ((vecs.T @ xp.take(Yc, idx, axis=1)) * inv)  # dual coefficients
+            parts.append((C.T @ design.Xc) * (d * d))
+        else:
+            Q = vecs.T @ (d[:, None] * xp.take(XtY, idx, axis=1))
+            parts.append((Q * inv).T @ vecs.T * d)
+    coef = parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.size)
+    return xp.take(coef, xp.asarray(inverse, device=device), axis=0)
