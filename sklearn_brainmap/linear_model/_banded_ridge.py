@@ -377,6 +377,8 @@ def _selection_indices(sel, n_features, names, band):
     arr = np.asarray(sel)
     if arr.ndim == 0:
         arr = arr.reshape(1)
+    if arr.size == 0:
+        return np.empty(0, dtype=np.intp)
     if arr.dtype.kind in "US" or arr.dtype == object:
         if names is None:
             raise ValueError(f"Band {band!r} of bands names columns ({arr[0]!r}, ...) but "

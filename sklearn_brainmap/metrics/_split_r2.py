@@ -15,14 +15,16 @@ from ._regression import _aggregate
 def split_r2_score(y_true, y_pred_split, *, multioutput="raw_values"):
     """Each band's share of R², by the product measure: the shares sum to the joint R².
 
-    With band predictions ``ŷ_b`` (e.g. ``BandedRidge.predict(X, split=True)``) and
-    ``y_c = y − ȳ``,
+    With band predictions ``ŷ_b`` (e.g. ``BandedRidge.predict(X, split=True)``),
+    each centred over the stimuli (``p_b = ŷ_b − mean(ŷ_b)``; the means belong to the
+    intercept), and ``y_c = y − ȳ``,
 
-        ``R²_b = (2 y_cᵀ ŷ_b − ŷ_bᵀ Σ_b' ŷ_b') / ‖y_c‖²``,
+        ``R²_b = (2 y_cᵀ p_b − p_bᵀ Σ_b' p_b') / ‖y_c‖²``,
 
-    so that ``Σ_b R²_b = 1 − ‖y_c − Σ_b ŷ_b‖² / ‖y_c‖²``: the R² of the prediction
-    ``ȳ + Σ_b ŷ_b`` (the intercept replaced by the mean of ``y_true``, as himalaya's
-    ``r2_score_split`` does with zero-mean data). A band's share is negative when its
+    so that ``Σ_b R²_b = 1 − ‖y_c − Σ_b p_b‖² / ‖y_c‖²``: the R² of the joint
+    prediction with its mean set to ``ȳ`` — on the training data, exactly the joint
+    model's R²; on held-out data, its R² forgiving a constant offset. With zero-mean
+    data this is himalaya's ``r2_score_split``. A band's share is negative when its
     prediction hurts more than it helps given the others.
 
     Parameters
@@ -72,6 +74,7 @@ def split_r2_score(y_true, y_pred_split, *, multioutput="raw_values"):
     if not (bool(xp.all(xp.isfinite(Y))) and bool(xp.all(xp.isfinite(parts)))):
         raise ValueError("y_true and y_pred_split must be finite.")
     P = xp.reshape(parts, (parts.shape[0], Y.shape[0], Y.shape[1]))
+    P = P - xp.mean(P, axis=1, keepdims=True)
     Yc = Y - xp.mean(Y, axis=0)
     total = xp.sum(Yc * Yc, axis=0)
     joint = xp.sum(P, axis=0)
