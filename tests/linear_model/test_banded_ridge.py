@@ -257,3 +257,29 @@ def test_array_api_strict_equals_numpy(cv, shape):
                         atol=1e-12, err_msg=name)
     assert_allclose(np.asarray(pred), reference.predict(X), rtol=1e-9, atol=1e-10)
     assert_allclose(np.asarray(parts), reference.predict(X, split=True), atol=1e-10)
+
+
+def test_variance_partitioning_banded_does_not_depend_on_units():
+    """With banded=True the partition is the same whatever a feature set's units; with
+    one shared penalty (Ridge) it is not."""
+    from sklearn_brainmap.metrics import variance_partitioning
+
+    rng = np.random.default_rng(0)
+    n = 120
+    s, a, b = rng.standard_normal((n, 4)), rng.standard_normal((n, 10)), \
+        rng.standard_normal((n, 10))
+    A, B = np.c_[s, a], np.c_[s, b]
+    y = (s @ rng.standard_normal((4, 3)) + a[:, :2] @ rng.standard_normal((2, 3))
+         + b[:, :2] @ rng.standard_normal((2, 3)) + rng.standard_normal((n, 3)))
+    cv = KFold(4, shuffle=True, random_state=0)
+    banded = dict(cv=cv, banded=True, estimator=BandedRidge(n_iter=6, random_state=0))
+    raw = variance_partitioning({"A": A, "B": B}, y, **banded)
+    scaled = variance_partitioning({"A": 100 * A, "B": B}, y, **banded)
+    for key in ("A", "B"):
+        assert_allclose(scaled.unique[key], raw.unique[key], rtol=1e-8)
+    assert_allclose(scaled.shared, raw.shared, rtol=1e-8)
+    shared = variance_partitioning({"A": A, "B": B}, y, cv=cv)
+    shared_scaled = variance_partitioning({"A": 100 * A, "B": B}, y, cv=cv)
+    assert abs(shared_scaled.unique["A"] - shared.unique["A"]) > 1e-6
+    with pytest.raises(ValueError, match="estimator must be a BandedRidge"):
+        variance_partitioning({"A": A, "B": B}, y, banded=True, estimator=Ridge())
