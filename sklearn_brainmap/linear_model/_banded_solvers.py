@@ -236,8 +236,7 @@ def _fold_sse(block, gamma, d, alphas, Y_tr, Y_te, XtY, xp):
         _, K_tr, K_te = block
         s, U = _clean_eigh(_weighted_sum(K_tr, gamma, xp), xp)
         A = _weighted_sum(K_te, gamma, xp) @ U
-        n_te, n_tr = A.shape
-        fold_in = len(alphas) * n_te < Y_tr.shape[1]
+        fold_in = len(alphas) * A.shape[0] < Y_te.shape[1]
         right = Y_tr if fold_in else U.T @ Y_tr
     else:
         _, G, X_tr, X_te = block
@@ -320,15 +319,19 @@ def fit_banded_targets(design, Y):
     primal_full = design.gram is not None
     XtY = design.Xc.T @ Yc if primal_full else None
     if design.folds is not None:
+        # per fold: the test targets (all folds together: one copy of Y) and, for a
+        # primal fold, X_trᵀ Y_tr (serves every candidate); the training targets of a
+        # dual fold are taken per candidate, so that memory stays at about twice Y
         per_fold = []
         for (train_np, test_np), block in zip(design.folds, design.fold_blocks):
             train = xp.asarray(train_np, device=device)
             test = xp.asarray(test_np, device=device)
-            Y_tr, Y_te = xp.take(Y, train, axis=0), xp.take(Y, test, axis=0)
-            Y_tr, mean = _center(Y_tr, design.fit_intercept, xp, device)
-            # X_trᵀ Y_tr serves every candidate of a primal fold
-            fold_XtY = block[2].T @ Y_tr if block[0] == "primal" else None
-            per_fold.append((block, Y_tr, Y_te - mean, fold_XtY))
+            mean = (xp.mean(xp.take(Y, train, axis=0), axis=0) if design.fit_intercept
+                    else xp.zeros(t, dtype=dtype, device=device))
+            fold_XtY = (block[2].T @ (xp.take(Y, train, axis=0) - mean)
+                        if block[0] == "primal" else None)
+            per_fold.append((block, train, mean, xp.take(Y, test, axis=0) - mean,
+                             fold_XtY))
     cv_sse, best_gamma, best_alpha, best_sse = [], None, None, None
     for g, gamma in enumerate(design.gammas):
         if design.folds is None:
@@ -336,7 +339,8 @@ def fit_banded_targets(design, Y):
         else:
             d = _feature_scale(design, gamma, xp, device, dtype)
             sse = None
-            for block, Y_tr, Y_te, fold_XtY in per_fold:
+            for block, train, mean, Y_te, fold_XtY in per_fold:
+                Y_tr = (xp.take(Y, train, axis=0) - mean) if block[0] == "dual" else None
                 part = _fold_sse(block, gamma, d, design.alphas, Y_tr, Y_te, fold_XtY, xp)
                 sse = part if sse is None else sse + part
         a = first_argmin(sse, xp)
