@@ -55,11 +55,11 @@ def candidates(n_bands, seed=0):
     return np.vstack([np.full((1, n_bands), 1.0 / n_bands)] + draws)
 
 
-def _ours(X, Y, band, gammas, folds, xp=None):
+def _ours(X, Y, band, gammas, folds, xp=None, selection_dtype=None):
     from sklearn_brainmap import BandedRidge
 
     model = BandedRidge(bands=band, alpha=ALPHAS, cv=folds, n_iter=gammas,
-                        normalize_bands=False)
+                        normalize_bands=False, selection_dtype=selection_dtype)
     if xp is None:
         return lambda: model.fit(X, Y)
     return lambda: model.fit(xp(X), xp(Y))
@@ -110,7 +110,9 @@ def comparisons(quick):
         X, Y, X_test, Y_test, band = make_data(n, widths, t)
         gammas = candidates(len(widths))
         folds = KFold(5)
-        contenders = {"ours": _ours(X, Y, band, gammas, folds)}
+        contenders = {"ours": _ours(X, Y, band, gammas, folds),
+                      "ours (float32 selection)": _ours(X, Y, band, gammas, folds,
+                                                        selection_dtype="float32")}
         check = None
         try:
             import himalaya  # noqa: F401

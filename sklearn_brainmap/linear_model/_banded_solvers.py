@@ -71,6 +71,8 @@ class BandedDesign(NamedTuple):
     gram : array of shape (n_features, n_features) or None
         ``X_cᵀ X_c`` (unweighted) when the full-data problem is primal; else None.
     fit_intercept : bool
+    selection_dtype : str or None
+        Precision of the held-out products (``"float32"`` or None: that of ``X``).
     """
 
     Xc: object
@@ -84,6 +86,7 @@ class BandedDesign(NamedTuple):
     kernels: object
     gram: object
     fit_intercept: bool
+    selection_dtype: object = None
 
 
 class BandedFit(NamedTuple):
@@ -133,7 +136,7 @@ def _inverse_shift(s, alpha, xp):
 
 
 def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
-                          fit_intercept=True, normalize_bands=False):
+                          fit_intercept=True, normalize_bands=False, selection_dtype=None):
     """Stage 1 of banded ridge: everything that depends on ``X`` alone.
 
     Parameters
@@ -153,6 +156,10 @@ def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
     normalize_bands : bool, default=False
         Divide each band by ``σ_b``, the root mean variance of its columns, so that
         the candidates do not depend on the bands' scales.
+    selection_dtype : {None, "float32", "float64"}, default=None
+        Precision of the held-out products with the targets (they dominate the cost
+        with many targets); decompositions and the refit stay in the precision of
+        ``X``.
 
     Returns
     -------
@@ -209,7 +216,8 @@ def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
     gram = None if dual else Xc.T @ Xc
     return BandedDesign(Xc, x_mean, feature_band, band_weights, gammas,
                         np.sort(np.asarray(alphas, dtype=np.float64).ravel()),
-                        folds, fold_blocks, kernels, gram, fit_intercept)
+                        folds, fold_blocks, kernels, gram, fit_intercept,
+                        selection_dtype)
 
 
 def _feature_scale(design, gamma, xp, device, dtype):
@@ -224,33 +232,34 @@ def _weighted_sum(blocks, gamma, xp):
     return xp.tensordot(g, blocks, axes=1)
 
 
-def _fold_sse(block, gamma, d, alphas, Y_tr, Y_te, XtY, xp):
+def _fold_sse(block, gamma, d, alphas, Y_tr, Y_te, XtY, xp, work):
     """Held-out squared errors ``(n_alphas, n_targets)`` of one fold for one candidate.
 
     Held-out predictions for penalty ``α`` are ``(A diag(1/(s+α))) @ Q``. ``Q`` (the
     projected training targets) is formed once; when the fold is dual and there are
     more targets than test predictions of all penalties, ``Uᵀ`` is folded into the
     small left factor instead (cheaper, as in :func:`._ridge_solvers.ridge_kfold_errors`).
+    The per-penalty products are in the dtype ``work`` (``Y_te``'s).
     """
     if block[0] == "dual":
         _, K_tr, K_te = block
         s, U = _clean_eigh(_weighted_sum(K_tr, gamma, xp), xp)
         A = _weighted_sum(K_te, gamma, xp) @ U
         fold_in = len(alphas) * A.shape[0] < Y_te.shape[1]
-        right = Y_tr if fold_in else U.T @ Y_tr
+        right = xp.astype(Y_tr, work) if fold_in else xp.astype(U.T @ Y_tr, work)
     else:
         _, G, X_tr, X_te = block
         s, V = _clean_eigh(G * d[:, None] * d[None, :], xp)
         A = (X_te * d) @ V
         fold_in = False
-        right = V.T @ (d[:, None] * XtY)
+        right = xp.astype(V.T @ (d[:, None] * XtY), work)
         U = None
     rows = []
     for alpha in alphas:
         F = A * _inverse_shift(s, float(alpha), xp)
         if fold_in:
             F = F @ U.T
-        E = F @ right - Y_te
+        E = xp.astype(F, work) @ right - Y_te
         rows.append(xp.sum(E * E, axis=0))
     return xp.stack(rows)
 
@@ -314,6 +323,7 @@ def fit_banded_targets(design, Y):
     """
     xp, device = namespace_and_device(design.Xc, Y)
     dtype = design.Xc.dtype
+    work = dtype if design.selection_dtype is None else getattr(xp, design.selection_dtype)
     Yc, y_mean = _center(Y, design.fit_intercept, xp, device)
     t = Y.shape[1]
     primal_full = design.gram is not None
@@ -330,8 +340,8 @@ def fit_banded_targets(design, Y):
                     else xp.zeros(t, dtype=dtype, device=device))
             fold_XtY = (block[2].T @ (xp.take(Y, train, axis=0) - mean)
                         if block[0] == "primal" else None)
-            per_fold.append((block, train, mean, xp.take(Y, test, axis=0) - mean,
-                             fold_XtY))
+            per_fold.append((block, train, mean,
+                             xp.astype(xp.take(Y, test, axis=0) - mean, work), fold_XtY))
     cv_sse, best_gamma, best_alpha, best_sse = [], None, None, None
     for g, gamma in enumerate(design.gammas):
         if design.folds is None:
@@ -341,8 +351,10 @@ def fit_banded_targets(design, Y):
             sse = None
             for block, train, mean, Y_te, fold_XtY in per_fold:
                 Y_tr = (xp.take(Y, train, axis=0) - mean) if block[0] == "dual" else None
-                part = _fold_sse(block, gamma, d, design.alphas, Y_tr, Y_te, fold_XtY, xp)
+                part = _fold_sse(block, gamma, d, design.alphas, Y_tr, Y_te, fold_XtY, xp,
+                                 work)
                 sse = part if sse is None else sse + part
+            sse = xp.astype(sse, dtype)
         a = first_argmin(sse, xp)
         low = xp.min(sse, axis=0)
         cv_sse.append(low)
