@@ -119,6 +119,13 @@ default=None
     this class sums squared errors over all held-out samples (the same choice when
     folds are of equal size); on exact ties himalaya prefers the larger penalty.
 
+    **Dask.** With ``y`` a :class:`dask.array.Array` (chunks along targets; rows are
+    merged), everything that depends on ``X`` (stage 1) is computed once and sent to
+    the workers, and each chunk of targets is selected and refitted as one task by the
+    arithmetic of the in-memory fit, so the fitted attributes equal it up to rounding
+    (NumPy arrays; ``X`` is gathered). Each task recomputes the candidates'
+    decompositions: take chunks of a thousand targets or more.
+
     With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``),
     PyTorch, CuPy or array-api-strict inputs are fitted on their device by the same
     functions, and the fitted arrays are of that namespace.
@@ -178,17 +185,20 @@ default=None
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_stimuli, n_features)
-        y : array-like of shape (n_stimuli,) or (n_stimuli, n_targets)
+        y : array-like or dask.array.Array of shape (n_stimuli,) or \
+(n_stimuli, n_targets)
+            A Dask array is fitted chunk of targets by chunk on the Dask workers (see
+            *Dask* in the class docstring).
 
         Returns
         -------
         self : object
         """
         if is_dask_array(y):
-            raise TypeError(
-                "BandedRidge does not fit Dask arrays yet: pass y.compute(), or fit "
-                "chunks of targets with sklearn_brainmap.linear_model._banded_ridge."
-                "fit_dask.")
+            from ._banded_dask import fit_dask
+
+            self._validate_params()
+            return fit_dask(self, X, y)
         return super().fit(X, y)
 
     # -- checks ---------------------------------------------------------------------
@@ -301,24 +311,30 @@ default=None
     # -- fit --------------------------------------------------------------------------
     def _fit(self, X, Y):
         xp, device = namespace_and_device(X)
+        design = self._design(X)
+        result = fit_banded_targets(design, Y)
+        total = total_sum_of_squares(Y, design.folds)
+        return self._store(design, result, total, xp, device)
+
+    def _design(self, X):
+        """Stage 1 from the parameters: bands, candidates, folds; sets ``bands_``."""
         n, p = X.shape
         feature_band, self.bands_, self.band_names_ = self._band_labels(p)
-        gammas = self._candidates(len(self.bands_))
-        alphas = self._candidate_alphas()
-        folds = self._folds(n)
-        design = prepare_banded_design(X, feature_band, gammas=gammas, alphas=alphas,
-                                       folds=folds, fit_intercept=self.fit_intercept,
-                                       normalize_bands=self.normalize_bands,
-                                       selection_dtype=self.selection_dtype)
-        result = fit_banded_targets(design, Y)
-        total = _total_sum_of_squares(Y, folds, xp, device)
+        return prepare_banded_design(
+            X, feature_band, gammas=self._candidates(len(self.bands_)),
+            alphas=self._candidate_alphas(), folds=self._folds(n),
+            fit_intercept=self.fit_intercept, normalize_bands=self.normalize_bands,
+            selection_dtype=self.selection_dtype)
+
+    def _store(self, design, result, total, xp, device):
+        """The fitted attributes from stage 2's result (all targets)."""
+        dt = result.coef.dtype
         defined = total > 0
         safe = xp.where(defined, total, xp.ones_like(total))
         scores = 1.0 - result.cv_sse / safe
         self.cv_scores_ = xp.where(defined[None, :], scores, xp.full_like(scores, xp.nan))
-        dt = X.dtype
-        self.alphas_ = xp.asarray(alphas, dtype=dt, device=device)
-        self.candidates_ = xp.asarray(gammas, dtype=dt, device=device)
+        self.alphas_ = xp.asarray(design.alphas, dtype=dt, device=device)
+        self.candidates_ = xp.asarray(design.gammas, dtype=dt, device=device)
         alpha = xp.take(self.alphas_, result.best_alpha)
         gamma = xp.take(self.candidates_, result.best_gamma, axis=0).T  # (n_bands, t)
         # λ_b = α / (γ_b w_b²), w_b = 1/σ_b: the penalty in the units of X
@@ -415,12 +431,12 @@ def _selection_indices(sel, n_features, names, band):
     return idx.astype(np.intp)
 
 
-def _total_sum_of_squares(Y, folds, xp, device):
+def total_sum_of_squares(Y, folds):
     """The held-out errors' reference: each target's sum of squares about its mean,
     counting each stimulus as often as it was tested (as :class:`Ridge`)."""
+    xp, device = namespace_and_device(Y)
     Yd = Y - xp.mean(Y, axis=0)
-    n = Y.shape[0]
     if folds is None:
         return xp.sum(Yd * Yd, axis=0)
-    tested = np.bincount(np.concatenate([test for _, test in folds]), minlength=n)
+    tested = np.bincount(np.concatenate([test for _, test in folds]), minlength=Y.shape[0])
     return xp.asarray(tested, dtype=Y.dtype, device=device) @ (Yd * Yd)

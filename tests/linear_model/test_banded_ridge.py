@@ -304,3 +304,32 @@ def test_float32_selection_close_to_float64():
         fast.alpha_ == exact.alpha_)
     assert same.any()
     assert_allclose(fast.coef_[same], exact.coef_[same], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cv", [4, None], ids=["kfold", "loo"])
+def test_dask_targets_equal_numpy(cv):
+    da = pytest.importorskip("dask.array")
+    X, Y, band = _data(30, 45, t=12)
+    kw = dict(bands=band, n_iter=4, random_state=0, cv=cv)
+    reference = BandedRidge(**kw).fit(X, Y)
+    model = BandedRidge(**kw).fit(X, da.from_array(Y, chunks=(10, 5)))
+    for name in ("coef_", "intercept_", "alpha_", "band_alphas_", "cv_scores_"):
+        assert_allclose(getattr(model, name), getattr(reference, name), rtol=1e-10,
+                        atol=1e-12, err_msg=name)
+    one = BandedRidge(**kw).fit(X, da.from_array(Y[:, 0], chunks=10))
+    assert_allclose(one.coef_, reference.coef_[0], rtol=1e-10, atol=1e-12)
+    assert_allclose(one.predict(X, split=True).sum(0) + one.intercept_, one.predict(X),
+                    atol=1e-10)
+
+
+def test_dask_on_a_distributed_client():
+    distributed = pytest.importorskip("distributed")
+    da = pytest.importorskip("dask.array")
+    X, Y, band = _data(30, 12, t=8)
+    kw = dict(bands=band, n_iter=3, random_state=0)
+    reference = BandedRidge(**kw).fit(X, Y)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1,
+                            dashboard_address=None):
+        model = BandedRidge(**kw).fit(X, da.from_array(Y, chunks=(30, 3)))
+    assert_allclose(model.coef_, reference.coef_, rtol=1e-10, atol=1e-12)
+    assert_array_equal(model.alpha_, reference.alpha_)
