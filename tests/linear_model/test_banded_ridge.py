@@ -333,3 +333,14 @@ def test_dask_on_a_distributed_client():
         model = BandedRidge(**kw).fit(X, da.from_array(Y, chunks=(30, 3)))
     assert_allclose(model.coef_, reference.coef_, rtol=1e-10, atol=1e-12)
     assert_array_equal(model.alpha_, reference.alpha_)
+
+
+def test_float32_input_close_to_float64():
+    X, Y, band = _data(40, 12, t=5)
+    kw = dict(bands=band, n_iter=4, random_state=0, alpha=ALPHAS)
+    exact = BandedRidge(**kw).fit(X, Y)
+    single = BandedRidge(**kw).fit(X.astype(np.float32), Y.astype(np.float32))
+    assert single.coef_.dtype == np.float32
+    pred = single.predict(X.astype(np.float32))
+    assert pred.dtype == np.float32
+    assert_allclose(pred, exact.predict(X), rtol=1e-3, atol=1e-3 * np.abs(Y).max())
