@@ -51,8 +51,10 @@ def fit_dask(model, X, y):
     fits = [r[0] for r in results]
     if not all(np.all(np.isfinite(f.cv_sse)) for f in fits):
         raise ValueError("Input y contains NaN or infinity (found in the held-out errors).")
-    result = BandedFit(*(np.concatenate([getattr(f, name) for f in fits],
-                                        axis=1 if name == "cv_sse" else 0)
-                         for name in BandedFit._fields))
+    result = BandedFit(*(
+        None if getattr(fits[0], name) is None else
+        np.concatenate([getattr(f, name) for f in fits],
+                       axis=1 if name in ("cv_sse", "delta") else 0)
+        for name in BandedFit._fields))
     total = np.concatenate([r[1] for r in results])
     return model._store(design, result, total, np, None)

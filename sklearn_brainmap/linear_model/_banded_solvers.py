@@ -73,6 +73,9 @@ class BandedDesign(NamedTuple):
     fit_intercept : bool
     selection_dtype : str or None
         Precision of the held-out products (``"float32"`` or None: that of ``X``).
+    refine_steps : int
+        Steps of gradient refinement of each target's log band scalings after the
+        random search (0: none; K-fold only; see :mod:`._banded_refine`).
     """
 
     Xc: object
@@ -87,6 +90,7 @@ class BandedDesign(NamedTuple):
     gram: object
     fit_intercept: bool
     selection_dtype: object = None
+    refine_steps: int = 0
 
 
 class BandedFit(NamedTuple):
@@ -103,6 +107,11 @@ class BandedFit(NamedTuple):
         Index of the chosen global penalty.
     cv_sse : array of shape (n_candidates, n_targets)
         Held-out sum of squared errors of each candidate scaling, at its best penalty.
+    best_sse : array of shape (n_targets,)
+        Held-out sum of squared errors of the final hyperparameters.
+    delta : array of shape (n_bands, n_targets) or None
+        With gradient refinement, each target's log band scalings ``log(γ_b / α)``
+        (in the units of the normalised bands), else None.
     """
 
     coef: object
@@ -110,6 +119,8 @@ class BandedFit(NamedTuple):
     best_gamma: object
     best_alpha: object
     cv_sse: object
+    best_sse: object = None
+    delta: object = None
 
 
 def _center(X, fit_intercept, xp, device):
@@ -136,7 +147,8 @@ def _inverse_shift(s, alpha, xp):
 
 
 def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
-                          fit_intercept=True, normalize_bands=False, selection_dtype=None):
+                          fit_intercept=True, normalize_bands=False, selection_dtype=None,
+                          refine_steps=0):
     """Stage 1 of banded ridge: everything that depends on ``X`` alone.
 
     Parameters
@@ -160,6 +172,9 @@ def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
         Precision of the held-out products with the targets (they dominate the cost
         with many targets); decompositions and the refit stay in the precision of
         ``X``.
+    refine_steps : int, default=0
+        Steps of per-target gradient refinement of the log band scalings after the
+        random search (K-fold only, positive ``alphas``).
 
     Returns
     -------
@@ -217,7 +232,7 @@ def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
     return BandedDesign(Xc, x_mean, feature_band, band_weights, gammas,
                         np.sort(np.asarray(alphas, dtype=np.float64).ravel()),
                         folds, fold_blocks, kernels, gram, fit_intercept,
-                        selection_dtype)
+                        selection_dtype, int(refine_steps))
 
 
 def _feature_scale(design, gamma, xp, device, dtype):
@@ -366,9 +381,23 @@ def fit_banded_targets(design, Y):
             best_sse = xp.where(better, low, best_sse)
             best_alpha = xp.where(better, a, best_alpha)
             best_gamma = xp.where(better, xp.full_like(best_gamma, g), best_gamma)
-    coef = _refit(design, Yc, XtY, best_gamma, best_alpha, xp, device)
+    delta = None
+    if design.refine_steps > 0 and design.folds is not None:
+        from ._banded_refine import refine, refit_kernel
+
+        gammas = xp.asarray(design.gammas, dtype=dtype, device=device)
+        gamma = xp.take(gammas, best_gamma, axis=0).T                   # (n_bands, t)
+        alpha = xp.take(xp.asarray(design.alphas, dtype=dtype, device=device), best_alpha)
+        active = gamma > 0
+        start = xp.log(xp.where(active, gamma, xp.ones_like(gamma)) / alpha[None, :])
+        delta, best_sse = refine(design, Y, start, active, design.refine_steps)
+        coef = refit_kernel(design, Yc, delta, active, xp)
+        delta = xp.where(active, delta, xp.full_like(delta, -xp.inf))
+    else:
+        coef = _refit(design, Yc, XtY, best_gamma, best_alpha, xp, device)
     intercept = y_mean - coef @ design.x_mean
-    return BandedFit(coef, intercept, best_gamma, best_alpha, xp.stack(cv_sse))
+    return BandedFit(coef, intercept, best_gamma, best_alpha, xp.stack(cv_sse),
+                     best_sse, delta)
 
 
 def _refit(design, Yc, XtY, best_gamma, best_alpha, xp, device):

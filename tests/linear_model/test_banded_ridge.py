@@ -241,18 +241,21 @@ def test_bad_input():
 @pytest.mark.skipif(os.environ.get("SCIPY_ARRAY_API") != "1",
                     reason="array-API dispatch needs SCIPY_ARRAY_API=1 before SciPy is "
                            "imported (tests/conftest.py sets it)")
-@pytest.mark.parametrize("cv", [4, None], ids=["kfold", "loo"])
+@pytest.mark.parametrize("cv, refine", [(4, 0), (None, 0), (4, 3)],
+                         ids=["kfold", "loo", "refined"])
 @pytest.mark.parametrize("shape", [(30, 12), (14, 30)], ids=["primal", "dual"])
-def test_array_api_strict_equals_numpy(cv, shape):
+def test_array_api_strict_equals_numpy(cv, refine, shape):
     xp = pytest.importorskip("array_api_strict")
     X, Y, band = _data(*shape)
-    kw = dict(bands=band, n_iter=4, random_state=0, cv=cv, alpha=ALPHAS)
+    kw = dict(bands=band, n_iter=4, random_state=0, cv=cv, alpha=ALPHAS,
+              refine_steps=refine)
     reference = BandedRidge(**kw).fit(X, Y)
     with sklearn.config_context(array_api_dispatch=True):
         model = BandedRidge(**kw).fit(xp.asarray(X), xp.asarray(Y))
         pred = model.predict(xp.asarray(X))
         parts = model.predict(xp.asarray(X), split=True)
-    for name in ("coef_", "intercept_", "alpha_", "band_alphas_", "cv_scores_"):
+    for name in ("coef_", "intercept_", "alpha_", "band_alphas_", "cv_scores_",
+                 "cv_score_"):
         value = getattr(model, name)
         assert type(value).__module__.startswith("array_api_strict"), name
         assert_allclose(np.asarray(value), getattr(reference, name), rtol=1e-9,
@@ -344,3 +347,85 @@ def test_float32_input_close_to_float64():
     pred = single.predict(X.astype(np.float32))
     assert pred.dtype == np.float32
     assert_allclose(pred, exact.predict(X), rtol=1e-3, atol=1e-3 * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("shape", [(30, 45), (40, 12)], ids=["dual", "primal"])
+def test_refinement_gradient_equals_finite_differences(shape):
+    from sklearn_brainmap.linear_model._banded_refine import (_fold_kernels,
+                                                              loss_and_gradient)
+
+    X, Y, band = _data(*shape, t=4)
+    rng = np.random.default_rng(3)
+    folds = list(KFold(4).split(X))
+    design = prepare_banded_design(X, band, gammas=np.ones((1, 3)) / 3, alphas=[1.0],
+                                   folds=folds, normalize_bands=True)
+    kernels = _fold_kernels(design, np)
+    Y_tr = [Y[tr] - Y[tr].mean(0) for tr, _ in folds]
+    Y_te = [Y[te] - Y[tr].mean(0) for tr, te in folds]
+    delta = rng.standard_normal((3, 4))
+    active = np.ones((3, 4), dtype=bool)
+    active[2, 1] = False  # a band left out stays out: zero gradient
+    loss, grad = loss_and_gradient(delta, active, kernels, Y_tr, Y_te, np)
+    eps = 1e-6
+    numeric = np.zeros_like(delta)
+    for b in range(3):
+        up, down = delta.copy(), delta.copy()
+        up[b] += eps
+        down[b] -= eps
+        numeric[b] = (loss_and_gradient(up, active, kernels, Y_tr, Y_te, np)[0]
+                      - loss_and_gradient(down, active, kernels, Y_tr, Y_te, np)[0]) / (
+                          2 * eps)
+    assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7 * np.abs(grad).max())
+    assert grad[2, 1] == 0.0
+    # the loss is the K-fold loss of explicit ridge on the scaled design
+    d = np.sqrt(np.exp(delta[:, 0]))[band] * design.band_weights[band]
+    sse = 0.0
+    for train, test in folds:
+        mean = X[train].mean(0)
+        Z, Z_te = (X[train] - mean) * d, (X[test] - mean) * d
+        y_mean = Y[train, 0].mean()
+        w = np.linalg.solve(Z.T @ Z + np.eye(X.shape[1]), Z.T @ (Y[train, 0] - y_mean))
+        sse += ((Z_te @ w + y_mean - Y[test, 0]) ** 2).sum()
+    assert_allclose(loss[0], sse, rtol=1e-10)
+
+
+def test_refinement_lowers_the_held_out_loss_and_refits_exactly():
+    X, Y, band = _data(40, 12, t=10)
+    cv = KFold(4, shuffle=True, random_state=0)
+    kw = dict(bands=band, n_iter=4, random_state=0, cv=cv)
+    plain = BandedRidge(**kw).fit(X, Y)
+    refined = BandedRidge(refine_steps=8, **kw).fit(X, Y)
+    assert_allclose(plain.cv_score_, np.nanmax(plain.cv_scores_, axis=0))
+    assert np.all(refined.cv_score_ >= plain.cv_score_ - 1e-12)
+    assert np.mean(refined.cv_score_ > plain.cv_score_ + 1e-6) >= 0.5
+    assert_allclose(refined.band_scalings_.sum(0), 1.0)
+    assert_allclose(refined.band_alphas_[0] * refined.band_scalings_[0]
+                    * (X[:, band == 0] - X[:, band == 0].mean(0)).var(0).mean()**-1,
+                    refined.alpha_, rtol=1e-10)
+    # weights and held-out score of explicit ridge with the reported band penalties
+    # (an infinite penalty: a band left out, zero weights)
+
+    def ridge(Xt, y, lam):
+        keep = np.isfinite(lam)
+        w = np.zeros(Xt.shape[1])
+        Xk = Xt[:, keep]
+        w[keep] = np.linalg.solve(Xk.T @ Xk + np.diag(lam[keep]), Xk.T @ y)
+        return w
+
+    Xc = X - X.mean(0)
+    folds = list(cv.split(X))
+    for j in range(Y.shape[1]):
+        lam = refined.band_alphas_[band, j]
+        w = ridge(Xc, Y[:, j] - Y[:, j].mean(), lam)
+        assert_allclose(refined.coef_[j], w, rtol=1e-7, atol=1e-9)
+        sse = 0.0
+        for train, test in folds:
+            m, y_m = X[train].mean(0), Y[train, j].mean()
+            w = ridge(X[train] - m, Y[train, j] - y_m, lam)
+            sse += (((X[test] - m) @ w + y_m - Y[test, j]) ** 2).sum()
+        total = ((Y[:, j] - Y[:, j].mean()) ** 2).sum()
+        assert_allclose(refined.cv_score_[j], 1 - sse / total, rtol=1e-8)
+    with pytest.raises(ValueError, match="K-fold"):
+        BandedRidge(bands=band, refine_steps=2, cv=None).fit(X, Y)
+    with pytest.raises(ValueError, match="positive alpha"):
+        BandedRidge(bands=band, refine_steps=2, alpha=[0.0, 1.0]).fit(X, Y)
