@@ -1,6 +1,6 @@
 """Banded ridge: one penalty per feature band and per target, chosen by cross-validation."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,6 +14,7 @@ from ..utils import check_folds, validate_predict_data
 from ..utils._array_api import namespace_and_device
 from ..utils._dask import is_dask_array
 from ._banded_solvers import fit_banded_targets, prepare_banded_design
+from ._feature_bands import parse_bands
 from ._ridge import DEFAULT_ALPHAS
 
 
@@ -217,54 +218,7 @@ default=None
     # -- checks ---------------------------------------------------------------------
     def _band_labels(self, n_features):
         """``(feature_band, bands_, band_names_)`` from ``bands``, checked."""
-        names = getattr(self, "feature_names_in_", None)
-        bands = self.bands
-        if bands is None:
-            return np.zeros(n_features, dtype=np.intp), [np.arange(n_features)], [0]
-        if isinstance(bands, Mapping):
-            band_names, selections = list(bands.keys()), list(bands.values())
-        else:
-            seq = list(bands) if not hasattr(bands, "shape") else None
-            if seq is not None and any(isinstance(s, slice) or np.ndim(s) > 0 for s in seq):
-                band_names, selections = list(range(len(seq))), seq
-            else:  # one label per feature
-                labels = np.asarray(bands)
-                if labels.ndim != 1 or labels.shape[0] != n_features:
-                    raise ValueError(
-                        f"bands must be a list of column selections or one band label "
-                        f"per feature; got {labels.shape[0] if labels.ndim else 0} "
-                        f"labels for {n_features} features.")
-                band_names, codes = [], np.empty(n_features, dtype=np.intp)
-                for j, label in enumerate(labels.tolist()):
-                    if label not in band_names:
-                        band_names.append(label)
-                    codes[j] = band_names.index(label)
-                return codes, [np.flatnonzero(codes == b) for b in
-                               range(len(band_names))], band_names
-        if len(selections) == 0:
-            raise ValueError("bands is empty: give at least one band of features.")
-        feature_band = np.full(n_features, -1, dtype=np.intp)
-        indices = []
-        for b, (name, sel) in enumerate(zip(band_names, selections)):
-            idx = _selection_indices(sel, n_features, names, name)
-            if idx.size == 0:
-                raise ValueError(f"Band {name!r} of bands selects no feature: every band "
-                                 f"needs at least one column.")
-            overlap = idx[feature_band[idx] >= 0]
-            if overlap.size:
-                other = band_names[feature_band[overlap[0]]]
-                raise ValueError(
-                    f"bands overlap: column {overlap[0]} is in band {other!r} and in "
-                    f"band {name!r}; each feature must be in exactly one band.")
-            feature_band[idx] = b
-            indices.append(idx)
-        missing = np.flatnonzero(feature_band < 0)
-        if missing.size:
-            raise ValueError(
-                f"{missing.size} feature(s) are in no band of bands (first: column "
-                f"{missing[0]}); every feature must be in exactly one band (drop the "
-                f"columns from X, or add a band for them).")
-        return feature_band, indices, band_names
+        return parse_bands(self.bands, n_features, getattr(self, "feature_names_in_", None))
 
     def _candidates(self, n_bands):
         if not np.isscalar(self.n_iter) or isinstance(self.n_iter, np.ndarray):
@@ -420,43 +374,6 @@ n_targets) with ``split=True`` (the targets' axis dropped when ``y`` was 1-D)
         tags.input_tags.sparse = False
         tags.array_api_support = True
         return tags
-
-
-def _selection_indices(sel, n_features, names, band):
-    """Column indices of one band's selection (slice, mask, indices or names)."""
-    if isinstance(sel, slice):
-        return np.arange(n_features)[sel]
-    arr = np.asarray(sel)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.size == 0:
-        return np.empty(0, dtype=np.intp)
-    if arr.dtype.kind in "US" or arr.dtype == object:
-        if names is None:
-            raise ValueError(f"Band {band!r} of bands names columns ({arr[0]!r}, ...) but "
-                             f"X has no column names: pass a DataFrame or indices.")
-        lookup = {name: j for j, name in enumerate(names)}
-        unknown = [c for c in arr.tolist() if c not in lookup]
-        if unknown:
-            raise ValueError(f"Band {band!r} of bands names unknown columns {unknown[:5]}; "
-                             f"X's columns are {list(names)[:10]}...")
-        return np.array([lookup[c] for c in arr.tolist()], dtype=np.intp)
-    if arr.dtype == bool:
-        if arr.shape != (n_features,):
-            raise ValueError(f"Band {band!r} of bands is a boolean mask of shape "
-                             f"{arr.shape}; it needs one entry per feature ({n_features}).")
-        return np.flatnonzero(arr)
-    if arr.dtype.kind not in "iu" or arr.ndim != 1:
-        raise ValueError(f"Band {band!r} of bands must be a slice, a boolean mask, "
-                         f"integer indices or column names; got {arr.dtype} of shape "
-                         f"{arr.shape}.")
-    if arr.size and (arr.min() < -n_features or arr.max() >= n_features):
-        raise ValueError(f"Band {band!r} of bands has indices outside the "
-                         f"{n_features} features of X.")
-    idx = np.unique(np.where(arr < 0, arr + n_features, arr))
-    if idx.size != arr.size:
-        raise ValueError(f"Band {band!r} of bands repeats a column.")
-    return idx.astype(np.intp)
 
 
 def total_sum_of_squares(Y, folds):
