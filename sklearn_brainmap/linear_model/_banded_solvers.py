@@ -196,18 +196,19 @@ def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
                 Xb = Xb - xp.mean(Xb, axis=0)
             var = float(xp.sum(Xb * Xb)) / (n * Xb.shape[1])
             band_weights[b] = 1.0 / np.sqrt(var) if var > 0 else 1.0
-    w = xp.asarray(band_weights[feature_band], dtype=X.dtype, device=device)
-    Xw = Xc * w  # weights applied once: the solver sees normalised bands
-
-    def band_kernels(A):
-        return xp.stack([xp.take(A, idx, axis=1) @ xp.take(A, idx, axis=1).T
+    dual = n < p
+    Kall = None
+    if dual or (folds is not None and any(len(tr) < p for tr, _ in folds)):
+        # the per-band kernels of the (globally centred) weighted design serve every
+        # dual fold and the full-data fit: a constant shift changes nothing once a fold
+        # is centred, and removing the global mean first keeps them well conditioned
+        w = xp.asarray(band_weights[feature_band], dtype=X.dtype, device=device)
+        Xw = Xc * w
+        Kall = xp.stack([xp.take(Xw, idx, axis=1) @ xp.take(Xw, idx, axis=1).T
                          for idx in band_index])
-
+        del Xw
     fold_blocks = []
     if folds is not None:
-        # a constant shift changes nothing once each fold is centred; removing the global
-        # mean first keeps the kernels well conditioned for the centring algebra
-        Kall = band_kernels(Xw) if any(len(tr) < p for tr, _ in folds) else None
         for train_np, test_np in folds:
             train = xp.asarray(train_np, device=device)
             test = xp.asarray(test_np, device=device)
@@ -226,8 +227,7 @@ def prepare_banded_design(X, feature_band, *, gammas, alphas, folds=None,
                 X_tr, X_te = xp.take(Xc, train, axis=0), xp.take(Xc, test, axis=0)
                 X_tr, mean = _center(X_tr, fit_intercept, xp, device)
                 fold_blocks.append(("primal", X_tr.T @ X_tr, X_tr, X_te - mean))
-    dual = n < p
-    kernels = band_kernels(Xw) if dual else None
+    kernels = Kall if dual else None
     gram = None if dual else Xc.T @ Xc
     return BandedDesign(Xc, x_mean, feature_band, band_weights, gammas,
                         np.sort(np.asarray(alphas, dtype=np.float64).ravel()),
