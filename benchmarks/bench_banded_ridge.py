@@ -29,18 +29,17 @@ N_TEST = 200
 
 
 def make_data(n, widths, t, seed=0):
-    """Bands of different scales and relevance: band b carries signal for a share of
-    the targets that decays with b; the others only add noise. Returns training and
-    held-out data."""
+    """Bands of unit scale (as himalaya's users standardise them) and different
+    relevance: band b carries signal for a share 1/(b+1) of the targets. Returns
+    training and held-out data and the band of each feature."""
     rng = np.random.default_rng(seed)
     m = n + N_TEST
     blocks, signal = [], np.zeros((m, t))
     for b, width in enumerate(widths):
         latent = rng.standard_normal((m, 20))
         Xb = latent @ rng.standard_normal((20, width)) / 4 + rng.standard_normal((m, width))
-        Xb *= 10.0 ** (b - 1)  # scales 0.1, 1, 10, 100
         relevant = rng.uniform(size=t) < 1.0 / (b + 1)
-        W = rng.standard_normal((width, t)) / np.sqrt(width) * relevant / 10.0 ** (b - 1)
+        W = rng.standard_normal((width, t)) / np.sqrt(width) * relevant
         signal += Xb @ W
         blocks.append(Xb)
     X = np.hstack(blocks)
