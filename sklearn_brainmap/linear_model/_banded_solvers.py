@@ -41,6 +41,9 @@ import numpy as np
 
 from ..utils._array_api import first_argmin, namespace_and_device, to_numpy
 
+#: Bytes of the held-out residuals of all penalties for one block of targets.
+_BLOCK_BYTES = 2**25
+
 
 class BandedDesign(NamedTuple):
     """What a banded ridge fit needs from ``X`` (output of :func:`prepare_banded_design`).
@@ -269,14 +272,23 @@ def _fold_sse(block, gamma, d, alphas, Y_tr, Y_te, XtY, xp, work):
         fold_in = False
         right = xp.astype(V.T @ (d[:, None] * XtY), work)
         U = None
-    rows = []
-    for alpha in alphas:
-        F = A * _inverse_shift(s, float(alpha), xp)
-        if fold_in:
-            F = F @ U.T
-        E = xp.astype(F, work) @ right - Y_te
-        rows.append(xp.sum(E * E, axis=0))
-    return xp.stack(rows)
+    # every penalty at once: the scaled factors stacked into one (m·n_te, k) matrix,
+    # one product per block of targets (blocks keep the residuals near _BLOCK_BYTES)
+    m, n_te = len(alphas), A.shape[0]
+    inv = xp.stack([_inverse_shift(s, float(alpha), xp) for alpha in alphas])  # (m, k)
+    F = xp.reshape(A[None, ...] * inv[:, None, :], (m * n_te, A.shape[1]))
+    if fold_in:
+        F = F @ U.T
+    F = xp.astype(F, work)
+    t = Y_te.shape[1]
+    step = max(1, _BLOCK_BYTES // (8 * m * n_te))
+    parts = []
+    for start in range(0, t, step):
+        stop = min(start + step, t)
+        E = xp.reshape(F @ right[:, start:stop], (m, n_te, stop - start))
+        E = E - Y_te[None, :, start:stop]
+        parts.append(xp.sum(E * E, axis=1))
+    return parts[0] if len(parts) == 1 else xp.concat(parts, axis=1)
 
 
 def _full_basis(design, gamma, xp, device, dtype):

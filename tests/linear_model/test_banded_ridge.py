@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import KFold
 
 from sklearn_brainmap import BandedRidge, Ridge
+from sklearn_brainmap.linear_model import _banded_solvers
 from sklearn_brainmap.linear_model._banded_solvers import (fit_banded_targets,
                                                            prepare_banded_design)
 from sklearn_brainmap.metrics import r2_score, split_r2_score
@@ -51,7 +52,9 @@ def _brute_force(X, Y, band, gammas, alphas, folds, weights):
 @pytest.mark.parametrize("shape", [(30, 12), (14, 30)], ids=["primal", "dual"])
 @pytest.mark.parametrize("loo", [False, True], ids=["kfold", "loo"])
 @pytest.mark.parametrize("normalize", [False, True])
-def test_stages_equal_brute_force(shape, loo, normalize):
+def test_stages_equal_brute_force(shape, loo, normalize, monkeypatch):
+    # blocks of a few targets, so that the target blocking is exercised too
+    monkeypatch.setattr(_banded_solvers, "_BLOCK_BYTES", 8 * 6 * 4 * 7)
     # 40 targets: more than penalties × test samples, so the dual folds fold Uᵀ into
     # the small factor (the other order is taken by the estimator tests)
     X, Y, band = _data(*shape, t=40)
