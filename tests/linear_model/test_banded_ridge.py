@@ -128,6 +128,12 @@ def test_agrees_with_himalaya_group_ridge_cv(shape):
     n = X.shape[0]
     neg_mse = (ours.cv_scores_ - 1.0) * ((Y - Y.mean(0)) ** 2).sum(0) / n
     assert np.abs(np.asarray(theirs.cv_scores_) - neg_mse).max() < 1e-8
+    # with its tie-break slope added at each candidate's best penalty: rounding only
+    folds = list(cv.split(X))
+    slope = np.stack([1e-10 * np.log(ALPHAS[fit_banded_targets(prepare_banded_design(
+        X, band, gammas=g[None], alphas=ALPHAS, folds=folds), Y).best_alpha])
+        for g in gammas])
+    assert np.abs(np.asarray(theirs.cv_scores_) - neg_mse - slope).max() < 1e-11
     assert_allclose(np.asarray(theirs.deltas_),
                     np.log(ours.band_scalings_ / ours.alpha_), atol=1e-8)
     assert_allclose(theirs.best_alphas_, ours.alpha_, rtol=1e-8)
