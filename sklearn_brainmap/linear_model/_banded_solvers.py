@@ -417,12 +417,15 @@ def _refit(design, Yc, XtY, best_gamma, best_alpha, xp, device):
 
     Targets are grouped by their candidate; the groups' weights are concatenated and
     put back in target order by one ``take`` (no item assignment, which the array API
-    does not have for index arrays).
+    does not have for index arrays). On NumPy each group is written in place into
+    the result instead: one array of the size of the weights, not three.
     """
     chosen = to_numpy(best_gamma).astype(np.intp)
     alpha_idx = to_numpy(best_alpha).astype(np.intp)
     order = np.argsort(chosen, kind="stable")
     dtype = Yc.dtype
+    in_place = isinstance(Yc, np.ndarray)
+    out = np.empty((Yc.shape[1], design.Xc.shape[1]), dtype=dtype) if in_place else None
     parts = []
     for g in np.unique(chosen):
         targets = order[chosen[order] == g]
@@ -432,11 +435,19 @@ def _refit(design, Yc, XtY, best_gamma, best_alpha, xp, device):
         inv = _inverse_shift(s[:, None], alpha[None, :], xp)
         if dual:
             C = vecs @ ((vecs.T @ xp.take(Yc, idx, axis=1)) * inv)  # dual coefficients
-            parts.append((C.T @ design.Xc) * (d * d))
+            part = (C.T @ design.Xc) * (d * d)
         else:
             Q = vecs.T @ (d[:, None] * xp.take(XtY, idx, axis=1))
-            parts.append((Q * inv).T @ vecs.T * d)
+            part = (Q * inv).T @ vecs.T * d
+        if in_place:
+            out[targets] = part
+        else:
+            parts.append(part)
+        del part
+    if in_place:
+        return out
     coef = parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
+    del parts
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
     return xp.take(coef, xp.asarray(inverse, device=device), axis=0)
