@@ -23,9 +23,8 @@ Two stages, so that in-memory, GPU and chunked (Dask) fits share the arithmetic:
   band normalisation, the per-band Gram or kernel blocks of every fold);
 * :func:`fit_banded_targets` — selection and refit for a block of targets.
 
-The decompositions (one per candidate and fold) are recomputed by each call of the
-second stage: storing them would take ``n_candidates × n_folds`` Gram-sized
-matrices, and with blocks of a thousand targets or more the target products dominate.
+Each call of the second stage recomputes the decompositions (one per candidate and
+fold): storing them would take ``n_candidates × n_folds`` Gram-sized matrices.
 
 References
 ----------
@@ -443,10 +442,9 @@ def _refit(design, Yc, XtY, best_gamma, best_alpha, xp, device):
             out[targets] = part
         else:
             parts.append(part)
-        del part
     if in_place:
         return out
-    coef = parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
+    coef = xp.concat(parts, axis=0)
     del parts
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
