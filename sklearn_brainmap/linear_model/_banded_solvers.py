@@ -103,10 +103,8 @@ class BandedFit(NamedTuple):
     coef : array of shape (n_targets, n_features)
         Weights in the units of the ``X`` given to :func:`prepare_banded_design`.
     intercept : array of shape (n_targets,)
-    best_gamma : array of int of shape (n_targets,)
-        Index of the chosen candidate band scaling.
-    best_alpha : array of int of shape (n_targets,)
-        Index of the chosen global penalty.
+    best_gamma, best_alpha : arrays of int of shape (n_targets,)
+        Indices of the chosen candidate band scaling and global penalty.
     cv_sse : array of shape (n_candidates, n_targets)
         Held-out sum of squared errors of each candidate scaling, at its best penalty.
     best_sse : array of shape (n_targets,)
@@ -245,8 +243,8 @@ def _feature_scale(design, gamma, xp, device, dtype):
 
 def _weighted_sum(blocks, gamma, xp):
     """``Σ_b γ_b blocks[b]`` (a kernel of the scaled design)."""
-    g = xp.asarray(gamma, dtype=blocks.dtype, device=blocks.device)
-    return xp.tensordot(g, blocks, axes=1)
+    return xp.tensordot(xp.asarray(gamma, dtype=blocks.dtype, device=blocks.device),
+                        blocks, axes=1)
 
 
 def _fold_sse(block, gamma, d, alphas, Y_tr, Y_te, XtY, xp, work):
