@@ -9,10 +9,11 @@ populations and real-data loaders), ``plotting``, ``testing``.
 
 __version__ = "0.1.0.dev0"
 
-from .linear_model import LinearNonlinear, LinearSoftplus, LogisticRidge, Ridge
+from .linear_model import BandedRidge, LinearNonlinear, LinearSoftplus, LogisticRidge, Ridge
 from .matching import OneToOne, SoftMatching
 
 __all__ = [
+    "BandedRidge",
     "LinearNonlinear",
     "LinearSoftplus",
     "LogisticRidge",

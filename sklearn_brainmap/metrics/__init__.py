@@ -5,7 +5,8 @@
   ``soft_matching_score`` / ``soft_matching_distance``. ``*_score`` is
   higher-is-better, ``*_distance`` lower-is-better.
 - Scores of a fitted mapping per target unit: ``r2_score``, ``pearson_r_score``
-  (``multioutput="median"`` available) and the scorers built on them.
+  (``multioutput="median"`` available) and the scorers built on them;
+  ``split_r2_score`` (each feature band's share of R², for ``BandedRidge``).
 - Noise ceilings: ``split_half_reliability``, ``spearman_brown``,
   ``ceiling_normalized_score``.
 - Advanced RSA: ``reweighted_rsa`` (mixed RSA), ``feature_weighted_rsa``,
@@ -32,6 +33,7 @@ from ._rsa_advanced import (
     reweighted_rsa,
     variance_partitioning,
 )
+from ._split_r2 import split_r2_score
 from ._scorers import mean_pearson_r_scorer, median_pearson_r_scorer, median_r2_scorer
 from ._similarity import (
     cka_score,
@@ -72,5 +74,6 @@ __all__ = [
     "soft_matching_score",
     "spearman_brown",
     "split_half_reliability",
+    "split_r2_score",
     "variance_partitioning",
 ]

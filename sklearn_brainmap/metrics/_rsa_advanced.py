@@ -315,16 +315,24 @@ def _features_r2(blocks, Y, folds, estimator):
         return np.nanmean(np.array(scores), axis=0)
 
 
+def _with_bands(estimator, blocks):
+    """A clone of a BandedRidge with one band per block of the concatenated design."""
+    edges = np.cumsum([0] + [b.shape[1] for b in blocks])
+    return clone(estimator).set_params(
+        bands=[slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])])
+
+
 @validate_params(
     {"predictors": [dict, "array-like"], "target": ["array-like"],
      "kind": [StrOptions({"features", "rdm"})], "cv": _CV,
      "estimator": [HasMethods(["fit", "predict"]), None],
      "positive": ["boolean"],
-     "multioutput": [StrOptions({"raw_values", "uniform_average"})]},
+     "multioutput": [StrOptions({"raw_values", "uniform_average"})],
+     "banded": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
 def variance_partitioning(predictors, target, *, kind="features", cv=5, estimator=None,
-                          positive=False, multioutput="uniform_average"):
+                          positive=False, multioutput="uniform_average", banded=False):
     """Unique and shared explained variance of two to four predictors, cross-validated.
 
     The cross-validated R² of the model on every union of predictors, ``f(S)``, gives
@@ -367,6 +375,14 @@ def variance_partitioning(predictors, target, *, kind="features", cv=5, estimato
         ``kind="features"``: one value per unit, or their mean over units with a
         defined R² (the decomposition is linear, so the mean of the components is
         the component of the mean R²).
+    banded : bool, default=False
+        ``kind="features"``: fit every union of feature sets with
+        :class:`~sklearn_brainmap.BandedRidge`, one band (and one penalty per unit)
+        per feature set, instead of one shared penalty. With one shared penalty the
+        partition depends on the sets' scales and sizes (the larger set dominates the
+        penalty); banded ridge with its default band normalisation gives the same
+        partition whatever each set's units. ``estimator``, if given, must then be a
+        ``BandedRidge`` (its ``bands`` are set for each union).
 
     Returns
     -------
@@ -432,8 +448,17 @@ def variance_partitioning(predictors, target, *, kind="features", cv=5, estimato
             check_same_stimuli(block, Y, names=(f"predictors[{n!r}]", "target"))
             blocks.append(block)
         folds = check_folds(cv, Y, min_test=2)
+        if banded:
+            from ..linear_model import BandedRidge
+
+            if estimator is not None and not isinstance(estimator, BandedRidge):
+                raise ValueError(f"banded=True fits BandedRidge; estimator must be a "
+                                 f"BandedRidge or None, got {type(estimator).__name__}.")
+            estimator = BandedRidge() if estimator is None else estimator
         estimator = Ridge() if estimator is None else estimator
-        r2 = {S: _features_r2([blocks[names.index(n)] for n in S], Y, folds, estimator)
+        r2 = {S: _features_r2([blocks[names.index(n)] for n in S], Y, folds,
+                              _with_bands(estimator, [blocks[names.index(n)] for n in S])
+                              if banded else estimator)
               for S in subsets}
         if multioutput == "uniform_average":
             with warnings.catch_warnings():

@@ -33,7 +33,8 @@ except ImportError:  # pragma: no cover - older scikit-learn: through the host
 #: else raises :class:`TypeError` on arrays of another namespace than NumPy, naming
 #: these (see :func:`check_namespace_support`).
 ARRAY_API_SUPPORT = (
-    "Ridge", "OneToOne", "PairwiseMapping (with one of those, or a supported measure)",
+    "Ridge", "BandedRidge", "OneToOne",
+    "PairwiseMapping (with one of those, or a supported measure)",
     "r2_score", "pearson_r_score", "cka_score", "procrustes_score",
     "procrustes_distance", "rsa_score (Pearson and Spearman)", "rdm",
 )
