@@ -20,6 +20,14 @@ SCENES_FILE = "natural_scenes.npz"
 _RECORDING = re.compile(r"^(\d+)_([A-Za-z][A-Za-z0-9-]*)\.npz$")
 _KEYS = ("spike_counts", "unit_id", "specimen_id", "area", "window_s")
 
+#: Anatomical hierarchy score of each area (Harris et al., 2019, from the layer patterns
+#: of cortico-cortical and thalamo-cortical projections), as Siegle et al. (2021) use
+#: them to order the areas (their Fig. 1): VISp lowest, VISam highest. Only their ranks
+#: enter the package's analyses (Spearman's ρ).
+HARRIS2019_HIERARCHY_SCORES = {"LGd": -0.515, "VISp": -0.357, "VISl": -0.093,
+                               "VISrl": -0.059, "LP": 0.105, "VISal": 0.152,
+                               "VISpm": 0.327, "VISam": 0.441}
+
 REFERENCE = (
     "Siegle, Jia, Durand et al. (2021), Survey of spiking in the mouse visual system "
     "reveals functional hierarchy, Nature 592, 86-92; de Vries et al. (2020), A "
