@@ -99,7 +99,7 @@ def record_model_population(images, *, n_subjects=5, activation="relu", n_steps=
         raise ValueError("images holds NaN or infinite values.")
     stimuli = area_average(images, CROP)
     sd = stimuli.std()
-    if not sd > 0:
+    if not sd > 1e-9 * max(1.0, np.abs(stimuli).max()):   # rounding of a uniform image
         raise ValueError("images are uniform (one grey level): the networks would see "
                          "nothing.")
     x = ((stimuli - stimuli.mean()) / sd)[..., None].astype(np.float32)
