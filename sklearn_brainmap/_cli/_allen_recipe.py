@@ -105,19 +105,24 @@ def _layers(X, data, cv, reliability, ceiling, random_state):
     order = sorted(areas, key=lambda a: HARRIS2019_HIERARCHY_SCORES.get(a, np.inf))
     cols = [areas.index(a) for a in order]
     M, N = M[:, cols], N[:, cols]
-    # the layer each area prefers: score-weighted mean layer index (1, 2, 3)
+    # the layer each area prefers: score-weighted mean layer index (1, 2, 3); undefined
+    # (NaN) for an area that no layer predicts (every median r ≤ 0)
     weights = np.clip(M, 0, None)
-    preferred = (np.arange(1, len(keys) + 1) @ weights) / weights.sum(axis=0)
-    agreement = rank_agreement(dict(zip(order, preferred)),
-                               {a: HARRIS2019_HIERARCHY_SCORES[a] for a in order})
+    total = weights.sum(axis=0)
+    preferred = np.full(len(order), np.nan)
+    preferred[total > 0] = (np.arange(1, len(keys) + 1) @ weights)[total > 0] / total[total > 0]
+    rho = p = None
+    if np.sum(np.isfinite(preferred)) >= 3:
+        agreement = rank_agreement(dict(zip(order, preferred)),
+                                   {a: HARRIS2019_HIERARCHY_SCORES[a] for a in order})
+        rho, p = agreement.rho, agreement.p_value
     return {"layers": keys, "areas": order, "median_r": M.tolist(),
             "r2_over_reliability": N.tolist(),
             "fraction_of_inter_animal_ceiling": (N / np.array([ceiling[a] for a in order])
                                                  ).tolist(),
             "best_layer": {a: keys[int(np.argmax(M[:, j]))] for j, a in enumerate(order)},
             "preferred_layer_index": dict(zip(order, preferred.tolist())),
-            "rho_preferred_layer_hierarchy": agreement.rho,
-            "p_preferred_layer_hierarchy": agreement.p_value,
+            "rho_preferred_layer_hierarchy": rho, "p_preferred_layer_hierarchy": p,
             "model": model.DESCR, "interval": None}
 
 
@@ -134,6 +139,10 @@ def _simulation(real_scores, data_home, n_stimuli, cv, random_state):
     return {"simulated_median_r": sim_scores, "order_mice": agreement.order_a,
             "order_simulation": agreement.order_b, "spearman_rho": agreement.rho,
             "p_value": agreement.p_value, "n_stimuli": n_stimuli}
+
+
+def _number(value):
+    return "undefined" if value is None else f"{value:.3f}"
 
 
 def _figure(pred_rows, hierarchy, layers, output):
@@ -213,7 +222,7 @@ def siegle_allen(data_home, output, *, n_folds=5, random_state=0):
                       for a, row in zip(hierarchy["areas"], hierarchy["matrix"])]), "",
         "CNN layer → area (Ridge, median r; best layer per area "
         f"{layers['best_layer']}; ρ preferred layer vs hierarchy "
-        f"{layers['rho_preferred_layer_hierarchy']:.3f}):",
+        f"{_number(layers['rho_preferred_layer_hierarchy'])}):",
         format_table([{"layer": l, **dict(zip(layers["areas"], row))}
                       for l, row in zip(layers["layers"], layers["median_r"])]), "",
         f"Order of the classes: mice {simulation['order_mice']}; simulation "
