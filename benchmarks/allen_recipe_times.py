@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/allen_recipe_times.py [--data PATH]   # PATH holds siegle2021_allen_neuropixels/
+    python benchmarks/allen_recipe_times.py [--data PATH]   # PATH: the data folder
     python benchmarks/allen_recipe_times.py --no-recipe     # the loader only (seconds)
 
 No peer (nobody else runs this analysis): the rows of ``benchmarks/README.md`` for

@@ -5,7 +5,6 @@ import functools
 import json
 
 import numpy as np
-import pytest
 
 from sklearn_brainmap._cli import _allen_recipe
 from sklearn_brainmap._cli._main import main

@@ -110,7 +110,8 @@ def _layers(X, data, cv, reliability, ceiling, random_state):
     weights = np.clip(M, 0, None)
     total = weights.sum(axis=0)
     preferred = np.full(len(order), np.nan)
-    preferred[total > 0] = (np.arange(1, len(keys) + 1) @ weights)[total > 0] / total[total > 0]
+    defined = total > 0
+    preferred[defined] = (np.arange(1, len(keys) + 1) @ weights)[defined] / total[defined]
     rho = p = None
     if np.sum(np.isfinite(preferred)) >= 3:
         agreement = rank_agreement(dict(zip(order, preferred)),
@@ -161,7 +162,8 @@ def _figure(pred_rows, hierarchy, layers, output):
     axes[0].legend()
     for ax, matrix, rows, cols, title in (
             (axes[1], np.array(hierarchy["matrix"]), hierarchy["areas"], hierarchy["areas"],
-             f"pooled Ridge, source → target (ρ hierarchy {hierarchy['rho_distance']:.2f})"),
+             "pooled Ridge, source → target "
+             f"(ρ hierarchy {hierarchy['rho_distance']:.2f})"),
             (axes[2], np.array(layers["median_r"]), layers["layers"], layers["areas"],
              "CNN layer → area (Ridge, median r)")):
         image = ax.imshow(matrix, cmap="viridis")
@@ -217,7 +219,8 @@ def siegle_allen(data_home, output, *, n_folds=5, random_state=0):
         "Specificity of single-mouse profiles (silhouette; permutation p-values, "
         f"{N_PERMUTATIONS} shuffles):", format_table(specificity), "",
         f"Pooled Ridge, source area (rows) → target area, areas by hierarchy: Spearman ρ "
-        f"with −|Δ hierarchy| {hierarchy['rho_distance']:.3f} (p {hierarchy['p_distance']:.3g})",
+        f"with −|Δ hierarchy| {hierarchy['rho_distance']:.3f} "
+        f"(p {hierarchy['p_distance']:.3g})",
         format_table([{"source": a, **dict(zip(hierarchy["areas"], row))}
                       for a, row in zip(hierarchy["areas"], hierarchy["matrix"])]), "",
         "CNN layer → area (Ridge, median r; best layer per area "

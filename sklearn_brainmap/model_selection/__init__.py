@@ -9,9 +9,10 @@ from ._population import (cross_animal_ceiling, model_brain_scores, model_separa
                           pooled_source_scores)
 from ._held_out import HeldOutPredictions
 from ._profiles import area_silhouette, profile_dissimilarity, same_area_predictivity
-from ._real_population import (hierarchy_agreement, layer_area_predictions,
-                               pooled_area_predictions, pooled_predictions, rank_agreement,
-                               silhouette_permutation_test)
+from ._orderings import hierarchy_agreement, rank_agreement
+from ._pooled_predictions import (layer_area_predictions, pooled_area_predictions,
+                                  pooled_predictions)
+from ._silhouette_null import silhouette_permutation_test
 from ._scorers import population_scorer, predictivity_scorer, silhouette_scorer
 from ._subsampling import (CurveFit, fit_subsampling_curve, neuron_to_unit_ratio,
                            subsampling_curve)

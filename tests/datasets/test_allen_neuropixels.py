@@ -52,7 +52,8 @@ def test_synthetic_folder_rates_padding_labels(tmp_path, rng):
     np.testing.assert_allclose(data.trials[:2], b / 0.2)
     np.testing.assert_allclose(data.trials[2:5, :, :4], a / 0.2)
     assert np.isnan(data.trials[2:5, :, 4:]).all()
-    assert np.isnan(data.trials[9:, :, 5:]).all() and not np.isnan(data.trials[9:, :, :5]).any()
+    assert np.isnan(data.trials[9:, :, 5:]).all()
+    assert not np.isnan(data.trials[9:, :, :5]).any()
     # the trial mean of the recorded trials only (independent: a loop over units)
     for u in range(11):
         recorded = data.trials[u][:, ~np.isnan(data.trials[u][0])]

@@ -14,7 +14,7 @@ from sklearn_brainmap.model_selection import (HeldOutPredictions, hierarchy_agre
                                               pooled_area_predictions, pooled_predictions,
                                               profile_dissimilarity, rank_agreement,
                                               silhouette_permutation_test)
-from sklearn_brainmap.model_selection._real_population import _silhouettes
+from sklearn_brainmap.model_selection._silhouette_null import _silhouettes
 
 AREAS = ("V1", "V2", "V4")
 

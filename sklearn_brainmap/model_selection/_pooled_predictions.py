@@ -1,6 +1,6 @@
-"""Analyses of a real multi-animal population: N−1 pooled predictions of every unit
-by transform class, by source area and by model layer; the silhouette's permutation
-null; rank agreement of orderings (classes, the anatomical hierarchy).
+"""Held-out predictions of a real multi-animal population: every unit predicted from
+the N−1 pooled other subjects by transform class, from each source area, and from
+each layer of a model.
 
 Each ``*_predictions`` function fits its mappings once, per cross-validation fold, and
 returns a :class:`HeldOutPredictions` that keeps the held-out prediction of every unit
@@ -13,16 +13,14 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.stats import spearmanr
 from sklearn.base import clone
-from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_array
 
 from ..utils import ConstantUnitWarning, check_folds, check_same_stimuli
 from ._held_out import HeldOutPredictions
 from ._pairwise import targets_separable
-from ._profiles import check_profile_labels, profile_dissimilarity
+from ._profiles import check_profile_labels
 
 _N_JOBS = [Interval(Integral, None, -1, closed="right"),
            Interval(Integral, 1, None, closed="left"), None]
@@ -278,192 +276,3 @@ def layer_area_predictions(estimator, model, layers, brain, subjects, areas, *, 
     predictions = {key: block for (key, *_), block in zip(tasks, outputs)}
     return HeldOutPredictions(brain, predictions, _fold_ids(folds, len(brain)), subjects,
                               areas, reliability)
-
-
-# ----------------------------------------------------------------- specificity null
-def _silhouettes(D, codes, n_labels):
-    """Mean silhouette for every row of ``codes`` (n_draws, n) at once.
-
-    ``s(i) = (b_i − a_i) / max(a_i, b_i)``; 0 for a profile alone in its cluster
-    (Rousseeuw's convention, as scikit-learn's ``silhouette_score``).
-    """
-    n_draws, n = codes.shape
-    onehot = np.zeros((n_draws, n, n_labels))
-    np.put_along_axis(onehot, codes[:, :, None], 1.0, axis=2)
-    sums = D @ onehot                               # (n_draws, n, n_labels)
-    sizes = onehot.sum(axis=1)[:, None, :]          # (n_draws, 1, n_labels)
-    own_size = np.take_along_axis(np.broadcast_to(sizes, sums.shape), codes[:, :, None],
-                                  axis=2)[..., 0]
-    own_sum = np.take_along_axis(sums, codes[:, :, None], axis=2)[..., 0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a = own_sum / (own_size - 1)
-        means = sums / sizes
-    means[onehot.astype(bool)] = np.inf             # own cluster is not "another"
-    means[np.broadcast_to(sizes == 0, means.shape)] = np.inf
-    b = means.min(axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = (b - a) / np.maximum(a, b)
-    s[own_size <= 1] = 0.0
-    return np.nan_to_num(s).mean(axis=1)
-
-
-@validate_params(
-    {"S": ["array-like"], "labels": ["array-like"],
-     "n_permutations": [Interval(Integral, 1, None, closed="left")],
-     "random_state": ["random_state"]},
-    prefer_skip_nested_validation=True,
-)
-def silhouette_permutation_test(S, labels, *, n_permutations=1000, random_state=None):
-    """Is the silhouette of profiles grouped by ``labels`` above chance?
-
-    The observed mean silhouette of ``D = 1 − (S + Sᵀ)/2`` with ``labels`` as clusters
-    (:func:`area_silhouette`) against its null distribution when the labels are
-    shuffled across profiles (the group sizes are kept). One-sided p-value
-    ``(1 + #{null ≥ observed}) / (1 + n_permutations)`` (Phipson & Smyth, 2010).
-
-    Parameters
-    ----------
-    S : array-like of shape (n_profiles, n_profiles)
-        Score matrix (higher is more similar), e.g. of a :class:`PairwiseMapping`.
-    labels : array-like of shape (n_profiles,)
-        Areas (is specificity above chance?) or subjects (do profiles cluster by
-        animal?).
-    n_permutations : int, default=1000
-    random_state : int, RandomState instance or None
-
-    Returns
-    -------
-    result : :class:`~sklearn.utils.Bunch`
-        ``silhouette`` (float), ``null`` (n_permutations,), ``p_value`` (float).
-        Shuffled labels give negative silhouettes on average (each profile's nearest
-        other group is the minimum over groups), so compare with ``null``, not 0.
-
-    References
-    ----------
-    Rousseeuw (1987), *J. Comput. Appl. Math.* 20. Phipson & Smyth (2010),
-    Permutation p-values should never be zero, *Stat. Appl. Genet. Mol. Biol.* 9.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_brainmap.model_selection import silhouette_permutation_test
-    >>> S = np.kron(np.eye(2), np.ones((4, 4))) * 0.8 + 0.1
-    >>> test = silhouette_permutation_test(S, np.repeat(["V1", "V4"], 4),
-    ...                                    n_permutations=200, random_state=0)
-    >>> round(test.silhouette, 3), bool(test.p_value < 0.05)
-    (0.889, True)
-    """
-    D = profile_dissimilarity(S)
-    labels = np.asarray(labels)
-    if labels.shape != (len(D),):
-        raise ValueError(f"labels must have one label per profile ({len(D)}), got shape "
-                         f"{labels.shape}.")
-    names, codes = np.unique(labels, return_inverse=True)
-    if not 2 <= len(names) < len(labels):
-        raise ValueError("The silhouette needs at least 2 groups and a group with 2 "
-                         f"profiles; got labels {labels.tolist()}.")
-    rng = np.random.default_rng(
-        random_state if not isinstance(random_state, np.random.RandomState)
-        else random_state.randint(2**31))
-    observed = _silhouettes(D, codes[None, :], len(names))[0]
-    shuffled = rng.permuted(np.tile(codes, (n_permutations, 1)), axis=1)
-    null = np.concatenate([_silhouettes(D, chunk, len(names))
-                           for chunk in np.array_split(shuffled, -(-n_permutations // 200))])
-    p_value = (1 + np.sum(null >= observed - 1e-12)) / (1 + n_permutations)
-    return Bunch(silhouette=float(observed), null=null, p_value=float(p_value))
-
-
-# ----------------------------------------------------------------- orderings
-@validate_params({"a": [dict], "b": [dict]}, prefer_skip_nested_validation=True)
-def rank_agreement(a, b):
-    """Spearman's ρ between two scorings of the same items (their shared keys).
-
-    E.g. the same-area predictivity of each transform class on animals and on a
-    simulated population (Thobani et al., Fig. 2A), or each area's score and its
-    anatomical hierarchy score.
-
-    Parameters
-    ----------
-    a, b : dict of {item: float}
-
-    Returns
-    -------
-    result : :class:`~sklearn.utils.Bunch`
-        ``rho``, ``p_value`` (two-sided, SciPy's), ``items`` (the shared keys, in
-        ``a``'s order), ``order_a`` and ``order_b`` (the items from best to worst).
-
-    Examples
-    --------
-    >>> from sklearn_brainmap.model_selection import rank_agreement
-    >>> r = rank_agreement({"Ridge": 0.6, "SoftMatching": 0.4, "OneToOne": 0.3},
-    ...                    {"Ridge": 0.8, "SoftMatching": 0.3, "OneToOne": 0.5})
-    >>> round(r.rho, 3), r.order_b
-    (0.5, ['Ridge', 'OneToOne', 'SoftMatching'])
-    """
-    items = [k for k in a if k in b and np.isfinite(a[k]) and np.isfinite(b[k])]
-    if len(items) < 3:
-        raise ValueError(f"rank_agreement needs at least 3 items scored in both, got "
-                         f"{items}.")
-    x, y = np.array([a[k] for k in items]), np.array([b[k] for k in items])
-    rho, p = spearmanr(x, y)
-    return Bunch(rho=float(rho), p_value=float(p), items=items,
-                 order_a=[items[i] for i in np.argsort(-x, kind="stable")],
-                 order_b=[items[i] for i in np.argsort(-y, kind="stable")])
-
-
-@validate_params({"S": ["array-like"], "areas": ["array-like"], "hierarchy": [dict]},
-                 prefer_skip_nested_validation=True)
-def hierarchy_agreement(S, areas, hierarchy):
-    """Rank agreement of an area × area predictivity matrix with an area hierarchy.
-
-    Parameters
-    ----------
-    S : array-like of shape (n_areas, n_areas)
-        ``S[b, a]``: pooled predictivity of target area ``a`` from source area ``b``.
-    areas : array-like of shape (n_areas,)
-        The areas of the rows and columns.
-    hierarchy : dict of {area: float}
-        Hierarchy score of each area (e.g. Harris et al. 2019's anatomical scores,
-        :data:`~sklearn_brainmap.datasets.HARRIS2019_HIERARCHY_SCORES`).
-
-    Returns
-    -------
-    result : :class:`~sklearn.utils.Bunch`
-        - ``distance``: Spearman's ρ over ordered pairs of distinct areas between
-          ``S[b, a]`` and ``−|h_a − h_b|`` (areas close in the hierarchy predict each
-          other better: ρ > 0), and its ``distance_p_value``;
-        - ``same_area``: ρ between the diagonal ``S[a, a]`` and ``h_a``;
-        - ``from_lowest``: ρ between ``S[lowest, a]`` (prediction from the lowest
-          area, a ≠ lowest) and ``h_a`` (ρ < 0 when it falls along the hierarchy);
-        - ``areas``: the areas used (those with a hierarchy score).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_brainmap.model_selection import hierarchy_agreement
-    >>> h = {"A": 0.0, "B": 1.0, "C": 2.0}
-    >>> S = 1 - np.abs(np.subtract.outer([0.0, 1, 2], [0.0, 1, 2])) / 4
-    >>> S[np.diag_indices(3)] = [0.8, 0.9, 1.0]
-    >>> round(hierarchy_agreement(S, ["A", "B", "C"], h).distance, 3)
-    1.0
-    """
-    S = np.asarray(S, dtype=np.float64)
-    areas = np.asarray(areas)
-    if S.shape != (len(areas), len(areas)):
-        raise ValueError(f"S must be (n_areas, n_areas) = ({len(areas)}, {len(areas)}), "
-                         f"got shape {S.shape}.")
-    keep = np.array([a in hierarchy for a in areas.tolist()])
-    if keep.sum() < 3:
-        raise ValueError(f"hierarchy scores fewer than 3 of the areas {areas.tolist()}.")
-    S, areas = S[np.ix_(keep, keep)], areas[keep]
-    h = np.array([hierarchy[a] for a in areas.tolist()], dtype=float)
-    off = ~np.eye(len(areas), dtype=bool)
-    distance = -np.abs(h[:, None] - h[None, :])
-    rho, p = spearmanr(S[off], distance[off], nan_policy="omit")
-    lowest = int(np.argmin(h))
-    others = np.arange(len(areas)) != lowest
-    return Bunch(distance=float(rho), distance_p_value=float(p),
-                 same_area=float(spearmanr(np.diag(S), h, nan_policy="omit")[0]),
-                 from_lowest=float(spearmanr(S[lowest, others], h[others],
-                                             nan_policy="omit")[0]),
-                 areas=areas.tolist())
