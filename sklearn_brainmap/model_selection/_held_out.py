@@ -10,6 +10,8 @@ classes on the same units and stimuli (what a bootstrap over stimuli and subject
 resamples).
 """
 
+import warnings
+
 import numpy as np
 
 from ..utils._stats import columnwise_pearson
@@ -87,14 +89,71 @@ class HeldOutPredictions:
     def unit_scores(self, key, *, scenes=None, normalized=False):
         """Score of every unit: Pearson r, or ``r² / reliability`` with ``normalized``."""
         r = pearson_by_columns(self.responses, self.predictions[key], scenes)
+        return self._normalize(r) if normalized else r
+
+    def unit_scores_for_counts(self, key, counts, *, normalized=False):
+        """Unit scores for many resamples of the stimuli at once.
+
+        ``counts[b, i]`` is how often stimulus ``i`` is drawn in resample ``b`` (a
+        bootstrap draw's ``np.bincount``). Pearson r is computed from count-weighted
+        sums of the per-stimulus terms ``y``, ``ŷ``, ``y²``, ``ŷ²``, ``yŷ`` (centred on
+        the full-sample means first, for precision): one matrix product per term for
+        all resamples, instead of one call of :meth:`unit_scores` per resample.
+
+        Parameters
+        ----------
+        key : the mapping
+        counts : array-like of shape (n_resamples, n_stimuli)
+        normalized : bool, default=False
+
+        Returns
+        -------
+        scores : ndarray of shape (n_resamples, n_units)
+            Equal to ``unit_scores(key, scenes=np.repeat(np.arange(n), counts[b]))``
+            for every resample ``b``.
+        """
+        counts = np.asarray(counts, dtype=np.float64)
+        if counts.ndim != 2 or counts.shape[1] != len(self.responses):
+            raise ValueError(f"counts must be (n_resamples, {len(self.responses)}), got "
+                             f"shape {counts.shape}.")
+        y = self.responses - self.responses.mean(axis=0)
+        pred = self.predictions[key]
+        f = pred - pred.mean(axis=0)
+        n = counts.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            my, mf = counts @ y / n, counts @ f / n
+            cov = counts @ (y * f) / n - my * mf
+            vy = counts @ (y * y) / n - my**2
+            vf = counts @ (f * f) / n - mf**2
+            r = cov / np.sqrt(vy * vf)
+        # a column constant on a resample has no correlation (as unit_scores)
+        scale = np.maximum(np.abs(y).max(axis=0), 1e-300)
+        fscale = np.maximum(np.abs(np.nan_to_num(f)).max(axis=0), 1e-300)
+        r[(vy <= 1e-24 * scale**2) | (vf <= 1e-24 * fscale**2)] = np.nan
+        r = np.clip(r, -1.0, 1.0)
+        r[:, np.isnan(pred).any(axis=0)] = np.nan
         if not normalized:
             return r
+        return self._normalize(r)
+
+    def _normalize(self, r):
         if self.reliability is None:
             raise ValueError("normalized=True needs the units' reliability; none was "
                              "given to the analysis (pass trials).")
         with np.errstate(invalid="ignore", divide="ignore"):
             out = r**2 / self.reliability
-        out[~(self.reliability > 0)] = np.nan
+        out[..., ~(self.reliability > 0)] = np.nan
+        return out
+
+    def profile_scores_for_counts(self, key, counts, *, normalized=False):
+        """Median unit score of every profile for many resamples of the stimuli
+        (see :meth:`unit_scores_for_counts`): ndarray (n_resamples, n_profiles)."""
+        scores = self.unit_scores_for_counts(key, counts, normalized=normalized)
+        out = np.full((len(scores), len(self.profiles)), np.nan)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN profiles stay NaN
+            for k in range(len(self.profiles)):
+                out[:, k] = np.nanmedian(scores[:, self._owner == k], axis=1)
         return out
 
     def profile_scores(self, key, *, scenes=None, normalized=False):

@@ -212,3 +212,30 @@ def test_held_out_predictions_without_reliability(population):
     np.testing.assert_allclose(result.unit_scores("copy"), 1.0)
     with pytest.raises(ValueError, match="reliability"):
         result.score("copy", normalized=True)
+
+
+def test_scores_for_many_resamples_at_once_equal_one_by_one(population, rng):
+    X, subjects, areas = population
+    reliability = rng.uniform(0.1, 1.0, X.shape[1])
+    result = pooled_predictions({"Ridge": Ridge()}, X, subjects, areas, cv=_cv(),
+                                reliability=reliability)
+    draws = rng.integers(0, len(X), (6, len(X)))
+    counts = np.array([np.bincount(d, minlength=len(X)) for d in draws])
+    many = result.unit_scores_for_counts("Ridge", counts)
+    profiles = result.profile_scores_for_counts("Ridge", counts, normalized=True)
+    for b, draw in enumerate(draws):
+        np.testing.assert_allclose(many[b], result.unit_scores("Ridge", scenes=draw),
+                                   atol=1e-10)
+        np.testing.assert_allclose(
+            profiles[b], result.profile_scores("Ridge", scenes=draw, normalized=True),
+            atol=1e-10)
+    # a unit constant on a resample (two distinct stimuli drawn, one unit tied) is NaN
+    tied = np.zeros((1, len(X)))
+    tied[0, :2] = 1
+    X2 = X.copy()
+    X2[1, 0] = X2[0, 0]
+    copy = HeldOutPredictions(X2, {"p": result.predictions["Ridge"]}, result.folds,
+                              subjects, areas)
+    assert np.isnan(copy.unit_scores_for_counts("p", tied)[0, 0])
+    with pytest.raises(ValueError, match="counts must be"):
+        result.unit_scores_for_counts("Ridge", counts[:, :5])
