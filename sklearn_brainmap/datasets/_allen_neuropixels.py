@@ -48,7 +48,7 @@ def _recording_files(folder):
         warnings.warn(
             f"{len(others)} file(s) in {folder} are not named <specimen_id>_<area>.npz and "
             f"were left out: {', '.join(p.name for p in others)}.", UserWarning,
-            stacklevel=3)
+            stacklevel=4)  # the user's call (through validate_params' wrapper)
     return files
 
 
@@ -174,7 +174,7 @@ def load_siegle2021_allen_neuropixels(data_home=None):
         if part[0].shape[2] < 2:
             warnings.warn(f"{path} holds {part[0].shape[2]} trial(s) per scene: its units "
                           "have no split-half reliability and were left out.", UserWarning,
-                          stacklevel=2)
+                          stacklevel=3)
             continue
         parts.append(part)
         kept.append(path.name)

@@ -127,6 +127,9 @@ def pooled_predictions(estimators, X, subjects, areas, *, cv=5, reliability=None
     >>> bool(result.score("Ridge") > result.score("OneToOne") > 0.5)
     True
     """
+    if not estimators:
+        raise ValueError("estimators is empty: give at least one transform class, e.g. "
+                         "{'Ridge': Ridge()}.")
     X, subjects, areas, reliability = _check_population(X, subjects, areas, reliability)
     folds = check_folds(cv, X)
     tasks = []

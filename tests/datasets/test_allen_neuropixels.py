@@ -120,6 +120,7 @@ def test_one_trial_and_stray_files_are_left_out_with_a_warning(tmp_path, rng):
     with pytest.warns(UserWarning) as record:
         data = load_siegle2021_allen_neuropixels(tmp_path)
     messages = " ".join(str(w.message) for w in record)
+    assert {w.filename for w in record} == {__file__}   # they point at the caller
     assert "12_VISp.npz holds 1 trial" in messages and "notes.npz" in messages
     assert data.subjects.tolist() == [11] * 3
     (folder / "11_VISp.npz").unlink()

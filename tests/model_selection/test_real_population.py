@@ -137,6 +137,8 @@ def test_layer_area_predictions_match_a_loop(population, rng):
         np.testing.assert_allclose(result.predictions[layer], expected, atol=1e-8)
     with pytest.raises(ValueError, match="one label per model unit"):
         layer_area_predictions(Ridge(), model, layers[:5], X, subjects, areas)
+    with pytest.raises(ValueError, match="estimators is empty"):
+        pooled_predictions({}, X, subjects, areas)
     with pytest.raises(ValueError, match="reliability must have one value per unit"):
         pooled_predictions({"Ridge": Ridge()}, X, subjects, areas, reliability=[0.5])
 
