@@ -22,8 +22,11 @@ _KEYS = ("spike_counts", "unit_id", "specimen_id", "area", "window_s")
 
 #: Anatomical hierarchy score of each area (Harris et al., 2019, from the layer patterns
 #: of cortico-cortical and thalamo-cortical projections), as Siegle et al. (2021) use
-#: them to order the areas (their Fig. 1): VISp lowest, VISam highest. Only their ranks
-#: enter the package's analyses (Spearman's ρ).
+#: them to order the areas (their Fig. 1): VISp lowest, VISam highest. The values are
+#: those of Siegle et al.'s figures and analysis code as recalled when this was written
+#: (the source text could not be re-read then): check them against the paper before
+#: quoting them. Only their ranks enter the package's analyses (Spearman's ρ), and the
+#: order LGd < VISp < VISl < VISrl < LP < VISal < VISpm < VISam is the paper's.
 HARRIS2019_HIERARCHY_SCORES = {"LGd": -0.515, "VISp": -0.357, "VISl": -0.093,
                                "VISrl": -0.059, "LP": 0.105, "VISal": 0.152,
                                "VISpm": 0.327, "VISam": 0.441}
