@@ -38,6 +38,9 @@ EXEMPT = {
     "sklearn_brainmap.__version__": "a constant",
     "sklearn_brainmap.linear_model.DEFAULT_ALPHAS": "a constant",
     "sklearn_brainmap.datasets.COWLEY2023_SESSIONS": "a constant",
+    "sklearn_brainmap.datasets.HARRIS2019_HIERARCHY_SCORES": "a constant",
+    "sklearn_brainmap.model_selection.HeldOutPredictions":
+        "a result type (held-out predictions kept per unit and stimulus)",
     "sklearn_brainmap.metrics.median_r2_scorer":
         "a scorer object made by make_scorer; r2_score validates",
     "sklearn_brainmap.metrics.median_pearson_r_scorer":

@@ -21,6 +21,7 @@ from ..model_selection import (area_silhouette, cross_val_unit_scores, model_bra
                                pooled_source_scores)
 from ..plotting import ReliabilityDisplay, ScoreBarDisplay, SimilarityMatrixDisplay
 from ..utils import AboveCeilingWarning, ConstantUnitWarning, aggregate_unit_scores
+from ._allen_recipe import siegle_allen
 from ._report import format_table, log, pyplot_or_none, save_figure, write_csv
 
 TRANSFORM_CLASSES = {"Ridge": Ridge, "LogisticRidge": LogisticRidge,
@@ -221,4 +222,5 @@ def conwell_allen(data_home, output):
 #: ``random_state``.
 RECIPES = {"henaff2021_v1": (henaff_v1, True), "cowley2023_v4": (cowley_v4, True),
            "coggan2024_fmri": (coggan_fmri, False),
-           "conwell2021_allen_rdms": (conwell_allen, False)}
+           "conwell2021_allen_rdms": (conwell_allen, False),
+           "siegle2021_allen_neuropixels": (siegle_allen, True)}

@@ -12,7 +12,8 @@ from .. import __version__
 from ._report import log, run_record, setup_logging, write_json
 
 #: The real datasets (``--dataset``); their recipes are in ``_datasets``.
-DATASETS = ("henaff2021_v1", "cowley2023_v4", "coggan2024_fmri", "conwell2021_allen_rdms")
+DATASETS = ("henaff2021_v1", "cowley2023_v4", "coggan2024_fmri", "conwell2021_allen_rdms",
+            "siegle2021_allen_neuropixels")
 
 
 #: Upper bounds that keep a run finite: the comparison grows as subjects² (every pair
