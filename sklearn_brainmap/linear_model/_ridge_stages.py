@@ -23,7 +23,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..utils import constant_columns
-from ..utils._array_api import array_namespace, first_argmin, is_numpy, ldexp
+from ..utils._array_api import array_namespace, first_argmin, ldexp
+from ..utils._stats import column_sum_squares
 from ._ridge_solvers import (Eigenbasis, center, coef_from_projection, eigenbasis,
                              kfold_factors, kfold_sse, loo_factors, loo_sse,
                              project_targets, refit_factor)
@@ -166,13 +167,6 @@ def _in_basis(design, Y):
     return Y, Yc, y_mean, project_targets(design.Xc, Yc, design.basis), ey
 
 
-def _sum_squares(A, xp):
-    """Column sums of squares (NumPy: no temporary of the size of ``A``)."""
-    if is_numpy(xp):
-        return np.einsum("ij,ij->j", A, A)
-    return xp.linalg.vector_norm(A, axis=0) ** 2
-
-
 def _errors(design, Y, Yc, Q, constant):
     """Held-out squared errors and cross-validated R² of every candidate for a block."""
     xp, device = array_namespace(Y)
@@ -183,7 +177,7 @@ def _errors(design, Y, Yc, Q, constant):
     sse = xp.astype(sse, Y.dtype, copy=False)
     Yd = Yc if design.fit_intercept else Y - xp.mean(Y, axis=0)
     # the sum of squares of the stimuli as often as they were tested
-    total = _sum_squares(Yd, xp) if design.tested is None else design.tested @ (Yd * Yd)
+    total = column_sum_squares(Yd) if design.tested is None else design.tested @ (Yd * Yd)
     with np.errstate(divide="ignore", invalid="ignore"):
         scores = 1.0 - sse / total
     if constant.any():
