@@ -147,11 +147,11 @@ def _bad_calls():
     from sklearn_brainmap.datasets import (get_data_home, load_cowley2023_v4,
                                            make_model_population)
     from sklearn_brainmap.features import gabor_kernel, make_gratings
-    from sklearn_brainmap.metrics import (cka_score, optimize_similarity,
-                                          procrustes_distance, rdm, reweighted_rsa,
-                                          similarity_score_range, soft_matching_distance,
-                                          soft_matching_score, spearman_brown,
-                                          split_half_reliability, variance_partitioning)
+    from sklearn_brainmap.inspection import optimize_similarity, similarity_score_range
+    from sklearn_brainmap.metrics import (cka_score, procrustes_distance, rdm,
+                                          soft_matching_distance, soft_matching_score,
+                                          spearman_brown, split_half_reliability)
+    from sklearn_brainmap.model_selection import reweighted_rsa, variance_partitioning
     from sklearn_brainmap.testing import (check_scaling_invariance, check_symmetry,
                                           random_rotation, response_matrices)
     from sklearn_brainmap.utils import classical_mds, transport_plan

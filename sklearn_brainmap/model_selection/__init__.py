@@ -1,6 +1,7 @@
 """Population analysis: mappings between every pair of profiles, the comparison of
 transform classes, profile summaries and scorers, pooled and bidirectional scores,
-subsampling curves and the neuron-to-unit ratio."""
+subsampling curves and the neuron-to-unit ratio, and the cross-validated RSA analyses
+(reweighted and feature-weighted RSA, variance partitioning, remixed RDMs)."""
 
 from ._comparison import (Candidate, ComparisonResult, compare_transform_classes,
                           default_candidates)
@@ -8,6 +9,8 @@ from ._pairwise import PairwiseMapping, targets_separable
 from ._population import (cross_animal_ceiling, model_brain_scores, model_separability,
                           pooled_source_scores)
 from ._profiles import area_silhouette, profile_dissimilarity, same_area_predictivity
+from ._remixed_rdm import remixed_rdm
+from ._rsa_analyses import feature_weighted_rsa, reweighted_rsa, variance_partitioning
 from ._scorers import population_scorer, predictivity_scorer, silhouette_scorer
 from ._subsampling import (CurveFit, fit_subsampling_curve, neuron_to_unit_ratio,
                            subsampling_curve)
@@ -23,6 +26,7 @@ __all__ = [
     "cross_animal_ceiling",
     "cross_val_unit_scores",
     "default_candidates",
+    "feature_weighted_rsa",
     "fit_subsampling_curve",
     "model_brain_scores",
     "model_separability",
@@ -31,8 +35,11 @@ __all__ = [
     "population_scorer",
     "predictivity_scorer",
     "profile_dissimilarity",
+    "remixed_rdm",
+    "reweighted_rsa",
     "same_area_predictivity",
     "silhouette_scorer",
     "subsampling_curve",
     "targets_separable",
+    "variance_partitioning",
 ]
