@@ -3,10 +3,11 @@
 With ``sklearn.set_config(array_api_dispatch=True)`` (and ``SCIPY_ARRAY_API=1`` in the
 environment before SciPy is imported), the functions and classes listed in
 :data:`ARRAY_API_SUPPORT` run in the namespace and on the device of their inputs
-(PyTorch, CuPy, array-api-strict, ...) and return arrays of that namespace. NumPy
-inputs, with dispatch on or off, keep the NumPy kernels: they are tuned for NumPy
-(in-place updates, BLAS thread control, cache blocking) and the generic path would
-only be slower there.
+(PyTorch, CuPy, array-api-strict, ...) and return arrays of that namespace. Each
+algorithm is one function for every namespace, as in scikit-learn: it takes ``xp`` from
+its inputs (:func:`array_namespace`, which gives NumPy arrays scikit-learn's array-API
+view of NumPy), and keeps its NumPy-only speed-ups (in-place updates, ``einsum``, cache
+blocking) as small ``if is_numpy(xp):`` blocks.
 
 The helpers here are thin layers over scikit-learn's own
 (:func:`sklearn.utils._array_api.get_namespace_and_device`, ``move_to``), so that the

@@ -107,7 +107,7 @@ def unit_columns(A):
     # the test of constant_columns, from the same two reductions
     with np.errstate(over="ignore"):  # a range beyond the float range: inf, not constant
         constant = hi - lo <= 16 * float(xp.finfo(A.dtype).eps) * top
-    scale = _powers_of_two(top, xp)
+    scale = powers_of_two(top, xp)
     if _within_square_range(scale, xp):
         # squares of magnitudes within 2**±256 (float64) neither overflow nor underflow
         mean = xp.mean(A, axis=0)
@@ -137,7 +137,7 @@ def column_sum_squares(A):
     return xp.sum(A * A, axis=0)
 
 
-def _powers_of_two(top, xp):
+def powers_of_two(top, xp):
     """Powers of two ``s`` with ``top / s`` in ``[1, 2)`` (NumPy: ``frexp``, exact) or
     ``[0.5, 2)`` (elsewhere, from ``log2``); 1 where ``top`` is 0 or not finite. (One
     below ``frexp``'s, so that the largest float's scale is itself finite.)"""
@@ -193,7 +193,7 @@ def columnwise_r2(Y_true, Y_pred, sample_weight=None):
         raise ValueError(f"Y_true and Y_pred must have the same shape; got {Y_true.shape} "
                          f"and {Y_pred.shape}.")
     if Y_true.shape[0]:
-        scale = _powers_of_two(max_abs(Y_true, xp, axis=0), xp)
+        scale = powers_of_two(max_abs(Y_true, xp, axis=0), xp)
         if not _within_square_range(scale, xp):
             # one power of two per column (exact): R² is unchanged, squares stay in range
             Y_true, Y_pred = Y_true / scale, Y_pred / scale
@@ -207,7 +207,7 @@ def columnwise_r2(Y_true, Y_pred, sample_weight=None):
         if w.shape != (Y_true.shape[0],):
             raise ValueError(f"sample_weight must have shape ({Y_true.shape[0]},), one "
                              f"weight per sample; got {w.shape}.")
-        w = w / _powers_of_two(xp.max(w), xp)
+        w = w / powers_of_two(xp.max(w), xp)
         centred = Y_true - (w @ Y_true) / xp.sum(w)
         ss_res = w @ (resid * resid)
         ss_tot = w @ (centred * centred)
