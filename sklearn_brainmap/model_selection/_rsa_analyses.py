@@ -6,7 +6,6 @@ its test stimuli, so no test stimulus informs the fit (pairs of one training and
 test stimulus are used by neither side).
 """
 
-import itertools
 import warnings
 from numbers import Real
 
@@ -18,6 +17,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 
 from ..metrics._rsa import COMPARISONS, compare_rdms
 from ..utils import check_folds, check_response_matrix, check_same_stimuli, columnwise_r2
+from ._variance_components import _partitions, _subsets
 
 
 def _square_rdms(rdms, name):
@@ -257,32 +257,6 @@ def feature_weighted_rsa(X, brain_rdm, *, cv=5, alpha=0.1, compare="spearman"):
     weights, _ = _nnls_fit(full, brain[rows, cols], penalty)
     return Bunch(score=_summary(scores), fold_scores=scores, weights=weights,
                  fold_weights=fold_weights)
-
-
-def _subsets(names):
-    return [combo for r in range(1, len(names) + 1)
-            for combo in itertools.combinations(names, r)]
-
-
-def _partitions(names, r2):
-    """Venn-diagram components from the R² of every union of predictors.
-
-    With ``f(S)`` the R² of the union ``S`` and ``g(U) = f(all) − f(all ∖ U)`` (the
-    variance only the predictors in ``U`` can explain), the component explained by
-    exactly the predictors in ``T`` is the Möbius inversion
-    ``μ(T) = Σ_{∅≠U⊆T} (−1)^{|T|−|U|} g(U)``. Two predictors: ``μ(A) = f(AB) − f(B)``,
-    ``μ(AB) = f(A) + f(B) − f(AB)``.
-    """
-    every = tuple(names)
-
-    def f(subset):
-        return r2[tuple(n for n in names if n in subset)] if subset else 0.0
-
-    def g(U):
-        return f(every) - f(tuple(n for n in names if n not in U))
-
-    return {T: sum((-1) ** (len(T) - len(U)) * g(U) for U in _subsets(list(T)))
-            for T in _subsets(list(names))}
 
 
 def _rdm_r2(designs, brain, folds, positive):
