@@ -47,8 +47,6 @@ EXEMPT = {
         "a scorer object made by make_scorer; pearson_r_score validates",
     "sklearn_brainmap.metrics.mean_pearson_r_scorer":
         "a scorer object made by make_scorer; pearson_r_score validates",
-    "sklearn_brainmap.utils.AGGREGATES": "a constant",
-    "sklearn_brainmap.utils.UNIT_SCORES": "a constant (a dict of functions)",
     "sklearn_brainmap.utils.ConstantUnitWarning": "a warning class",
     "sklearn_brainmap.utils.AboveCeilingWarning": "a warning class",
     "sklearn_brainmap.model_selection.Candidate":
@@ -62,19 +60,6 @@ EXEMPT = {
         "ScoreBarDisplay", "SilhouetteDisplay", "SimilarityMatrixDisplay",
         "SubsamplingCurveDisplay")},
     "sklearn_brainmap.utils.Matching": "a named tuple (a result type)",
-    "sklearn_brainmap.utils.one_blas_thread": "takes no parameters",
-    "sklearn_brainmap.utils.blas_thread_count": "takes no parameters",
-    "sklearn_brainmap.utils.blas_threads_for": _HOT,
-    "sklearn_brainmap.utils.column_blocks": _HOT,
-    "sklearn_brainmap.utils.index_blocks": _HOT,
-    "sklearn_brainmap.utils.constant_columns": _HOT,
-    "sklearn_brainmap.utils.unit_columns": _HOT,
-    "sklearn_brainmap.utils.columnwise_r2": _HOT,
-    "sklearn_brainmap.utils.columnwise_pearson": _HOT,
-    "sklearn_brainmap.utils.aggregate_unit_scores": _HOT,
-    "sklearn_brainmap.utils.warn_constant": _HOT,
-    "sklearn_brainmap.utils.validate_regression_data": _HOT,
-    "sklearn_brainmap.utils.validate_predict_data": _HOT,
 }
 
 # The code object of every validate_params wrapper (all closures of one function).
@@ -150,11 +135,11 @@ def _bad_calls():
     from sklearn_brainmap.datasets import (get_data_home, load_cowley2023_v4,
                                            make_model_population)
     from sklearn_brainmap.features import gabor_kernel, make_gratings
-    from sklearn_brainmap.metrics import (cka_score, optimize_similarity,
-                                          procrustes_distance, rdm, reweighted_rsa,
-                                          similarity_score_range, soft_matching_distance,
-                                          soft_matching_score, spearman_brown,
-                                          split_half_reliability, variance_partitioning)
+    from sklearn_brainmap.inspection import optimize_similarity, similarity_score_range
+    from sklearn_brainmap.metrics import (cka_score, procrustes_distance, rdm,
+                                          soft_matching_distance, soft_matching_score,
+                                          spearman_brown, split_half_reliability)
+    from sklearn_brainmap.model_selection import reweighted_rsa, variance_partitioning
     from sklearn_brainmap.testing import (check_scaling_invariance, check_symmetry,
                                           random_rotation, response_matrices)
     from sklearn_brainmap.utils import classical_mds, transport_plan
@@ -276,3 +261,14 @@ def test_hypothesis_is_an_extra_not_a_dependency():
     extras = project["optional-dependencies"]
     assert names(extras["testing"]) == {"hypothesis"}
     assert "hypothesis" in names(extras["test"])
+
+
+def test_utils_exports_only_what_users_need():
+    # warnings, checks of inputs, Dask, optimal transport; the package's own kernels,
+    # blocking and BLAS helpers are internal (importable, not public)
+    import sklearn_brainmap.utils as utils
+
+    assert set(utils.__all__) == {
+        "AboveCeilingWarning", "ConstantUnitWarning", "check_folds",
+        "check_response_matrix", "check_same_stimuli", "dask_parallel", "Matching",
+        "transport_plan", "unit_matching"}

@@ -23,12 +23,11 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import KFold
 
-from sklearn_brainmap.metrics import (
+from sklearn_brainmap.metrics import rdm, rsa_score
+from sklearn_brainmap.model_selection import (
     feature_weighted_rsa,
-    rdm,
     remixed_rdm,
     reweighted_rsa,
-    rsa_score,
     variance_partitioning,
 )
 

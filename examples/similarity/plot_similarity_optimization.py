@@ -11,14 +11,14 @@ pushing another as low and as high as it goes.
 
 The reference here is a low-dimensional neural trajectory: four conditions tracing a
 3-D latent loop (variance ratios about 85 : 11 : 4 %) in 10 noisy units. Every gradient
-is analytic (:func:`~sklearn_brainmap.metrics.similarity_gradient`).
+is analytic (:func:`~sklearn_brainmap.inspection.similarity_gradient`).
 """
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sklearn_brainmap.metrics import (
+from sklearn_brainmap.inspection import (
     optimize_similarity,
     pc_perturbation_scores,
     similarity_score_range,

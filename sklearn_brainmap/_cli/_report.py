@@ -5,14 +5,32 @@ import csv
 import json
 import logging
 import math
+import sys
 
 logger = logging.getLogger("sklearn_brainmap")
+
+
+class _StderrHandler(logging.StreamHandler):
+    """A handler that writes to whatever ``sys.stderr`` is when a record is emitted.
+
+    ``logging.StreamHandler()`` keeps the ``sys.stderr`` of the moment it is created;
+    the handler lives on a module-level logger, so a later ``main()`` whose standard
+    error was redirected (another test, a notebook) would write its progress to the
+    stale stream. (The standard library's own last-resort handler does the same.)
+    """
+
+    def __init__(self):
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):
+        return sys.stderr
 
 
 def setup_logging():
     """Progress of the library and of the command to standard error, message only."""
     if not any(getattr(h, "_brainmap", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         handler._brainmap = True
         logger.addHandler(handler)

@@ -19,6 +19,7 @@ fields of the units at their centres are 5, 11 and 23 pixels.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..utils._adam import Adam
 from ._activations import ACTIVATIONS
 
 #: Kernel side of each convolution; a 3×3 / stride-2 max pool follows all but the last.
@@ -243,21 +244,12 @@ def train_cnn(images, channels, activation, rng, *, n_steps=100, batch_size=64, 
     """
     params, head = init_cnn(channels, rng)
     flat = [a for layer in params for a in layer] + [head]
-    moments = [np.zeros_like(a) for a in flat]
-    squares = [np.zeros_like(a) for a in flat]
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    adam = Adam(flat, learning_rate)
     losses = np.empty(n_steps)
     for step in range(1, n_steps + 1):
         x = augmented_pairs(images, batch_size, size, rng, jitter)
         loss, grads, d_head = contrastive_loss_and_gradients(params, head, x, activation,
                                                              temperature)
         losses[step - 1] = loss
-        flat_grads = [g for layer in grads for g in layer] + [d_head]
-        for a, g, m, v in zip(flat, flat_grads, moments, squares):
-            m *= beta1
-            m += (1 - beta1) * g
-            v *= beta2
-            v += (1 - beta2) * g**2
-            a -= learning_rate * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step))
-                                                            + eps)
+        adam.step([g for layer in grads for g in layer] + [d_head])
     return params, losses

@@ -7,6 +7,7 @@ cross-entropy. Small enough to train several seeds in seconds on a laptop.
 
 import numpy as np
 
+from ..utils._adam import Adam
 from ._activations import ACTIVATIONS
 
 
@@ -72,26 +73,13 @@ def train_mlp(X, y, hidden, activation, rng, *, n_epochs=40, batch_size=64,
     """
     n_classes = int(y.max()) + 1
     params = init_mlp((X.shape[1], *hidden, n_classes), rng)
-    moments = [[np.zeros_like(a) for a in layer] for layer in params]
-    squares = [[np.zeros_like(a) for a in layer] for layer in params]
-    beta1, beta2, eps, step = 0.9, 0.999, 1e-8, 0
+    adam = Adam([a for layer in params for a in layer], learning_rate)
     for _ in range(n_epochs):
         order = rng.permutation(len(y))
         for start in range(0, len(y), batch_size):
             batch = order[start:start + batch_size]
             grads = _gradients(params, X[batch], y[batch], activation, weight_decay)
-            step += 1
-            new_params = []
-            for layer, grad, m, v in zip(params, grads, moments, squares):
-                updated = []
-                for i, (a, g) in enumerate(zip(layer, grad)):
-                    m[i] = beta1 * m[i] + (1 - beta1) * g
-                    v[i] = beta2 * v[i] + (1 - beta2) * g**2
-                    m_hat = m[i] / (1 - beta1**step)
-                    v_hat = v[i] / (1 - beta2**step)
-                    updated.append(a - learning_rate * m_hat / (np.sqrt(v_hat) + eps))
-                new_params.append(tuple(updated))
-            params = new_params
+            adam.step([g for layer in grads for g in layer])
     return params
 
 

@@ -43,17 +43,15 @@ IRLS). Lin, Weng & Keerthi (2008), Trust region Newton method for large-scale lo
 regression, *JMLR* 9, 627–650 (Hessian-vector products ``Xᵀ (D (X v))``).
 """
 
-import contextvars
 import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..utils import (blas_thread_count, blas_threads_for, column_blocks, constant_columns,
-                     one_blas_thread)
+from ..utils import blas_thread_count, column_blocks, constant_columns
+from ..utils._threads import run_blocks
 from ..utils._stats import power_of_two_exponents
 from ._losses import Workspace
 from ._newton_directions import newton_directions
@@ -195,7 +193,8 @@ def fit_glm(X, Y, loss, alpha, *, sample_weight=None, intercept_init=None, tol=1
         return newton.solve(max_iter)
 
     blocks, workers = _schedule(n, p, t, block_bytes)
-    solutions = _run_blocks(solve, blocks, workers, n * p)
+    # one worker: each block on one BLAS thread when its products are small
+    solutions = run_blocks(solve, blocks, workers, 2 * n * p, threshold=2 * SMALL_PRODUCT)
     n_iter = np.zeros(t, dtype=int)
     converged = np.zeros(t, dtype=bool)
     for block, (W_b, b_b, n_iter_b, converged_b) in zip(blocks, solutions):
@@ -244,26 +243,6 @@ def _schedule(n_samples, n_features, n_targets, block_bytes):
         edges = np.linspace(0, n_targets, workers + 1).astype(int)
         blocks = [slice(a, z) for a, z in zip(edges[:-1], edges[1:])]
     return blocks, workers
-
-
-def _run_blocks(solve, blocks, workers, n_by_p):
-    """``[solve(block) for block in blocks]``, in ``workers`` threads when more than one.
-
-    One worker: each block on one BLAS thread when its products are small
-    (:data:`SMALL_PRODUCT`). Several: one BLAS thread each, every task in a copy of
-    the caller's context (NumPy's error state).
-    """
-    if workers == 1:
-        solutions = []
-        for block in blocks:
-            with blas_threads_for(2 * n_by_p * (block.stop - block.start),
-                                  threshold=2 * SMALL_PRODUCT):
-                solutions.append(solve(block))
-        return solutions
-    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        tasks = [pool.submit(contextvars.copy_context().run, solve, block)
-                 for block in blocks]
-        return [task.result() for task in tasks]
 
 
 # ---- the Newton iterations of one block -------------------------------------------------

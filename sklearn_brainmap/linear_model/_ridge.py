@@ -8,15 +8,10 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseMapping
-from ..utils import _stats_namespace as _xp_stats
-from ..utils import blas_threads_for, check_folds, constant_columns, warn_constant
+from ..utils import blas_threads_for, check_folds, warn_constant
+from ..utils._array_api import array_namespace, is_numpy
 from ..utils._dask import is_dask_array
-from ..utils._array_api import first_argmin, namespace_and_device
-from . import _ridge_namespace as _ns
-from ._ridge_solvers import (center, eigenbasis, project_targets, ridge_coef,
-                             ridge_kfold_errors, ridge_loo_errors)
-from ._scaling import (check_representable, extreme_exponent, ldexp, penalty_in_scaled_units,
-                       unrepresentable_error)
+from ._ridge_stages import fit_targets, prepare_design
 
 #: The default candidate penalties: half-decade steps from 1e-2 to 1e7 (19 values).
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 7, 19))
@@ -134,9 +129,10 @@ class Ridge(BaseMapping):
     "sklearn_brainmap[dask]"``; see the user guide's *Scaling out*.
     With array-API dispatch on (``sklearn.set_config(array_api_dispatch=True)``, see
     :doc:`/user_guide/gpu`), fitting on PyTorch, CuPy or array-api-strict arrays runs
-    on their device with the same algorithm, and ``coef_``, ``intercept_``, ``alpha_``,
-    ``alphas_``, ``cv_scores_`` and predictions are arrays of that namespace. NumPy
-    inputs keep the NumPy kernels.
+    on their device through the same functions as NumPy's, and ``coef_``,
+    ``intercept_``, ``alpha_``, ``alphas_``, ``cv_scores_`` and predictions are arrays
+    of that namespace. Every path — in memory, on a device, on Dask — is
+    ``fit_targets(prepare_design(X, ...), Y_block)`` (:mod:`._ridge_stages`).
 
     References
     ----------
@@ -197,13 +193,24 @@ class Ridge(BaseMapping):
         self : object
             The fitted estimator.
         """
-        if is_dask_array(y):
-            from . import _ridge_dask
+        if not is_dask_array(y):
+            return super().fit(X, y)  # validates, then _fit
+        from . import _ridge_dask
 
-            self._validate_params()
-            self._check_cv()
-            return _ridge_dask.fit(self, X, y)
-        return super().fit(X, y)
+        self._validate_params()
+        X, Y, self._y_1d = _ridge_dask.validate(self, X, y)
+        design = self._design(X, stacklevel=4)
+        self._set_fitted(_ridge_dask.fit_chunks(design, Y, dask_coef=self.dask_coef),
+                         design, stacklevel=4)
+        return self
+
+    def _fit(self, X, Y):
+        design = self._design(X, stacklevel=6)
+        n, p = X.shape
+        with blas_threads_for(2.0 * n * min(n, p) * Y.shape[1]):
+            fitted = fit_targets(design, Y)
+        self._set_fitted(fitted, design, stacklevel=6)
+        return self
 
     def predict(self, X):
         """Predict target responses for new stimuli.
@@ -236,7 +243,8 @@ class Ridge(BaseMapping):
             raise ValueError(f"alpha must be finite and non-negative, got {self.alpha!r}.")
         return np.sort(alphas).astype(dtype)
 
-    def _check_cv(self):
+    def _folds(self, X):
+        """The checked (train, test) index arrays of ``cv`` (NumPy, whatever ``X`` is)."""
         if isinstance(self.cv, Iterator):
             raise ValueError(
                 f"cv is a one-shot iterator (here a {type(self.cv).__name__}; "
@@ -244,18 +252,17 @@ class Ridge(BaseMapping):
                 f"second fit (or a clone, as in cross_val_score or GridSearchCV) would "
                 f"have no folds. Pass a list of (train, test) pairs, e.g. list(cv), or "
                 f"a splitter such as KFold(5).")
-
-    def _folds(self, X, Y):
-        """The checked (train, test) index arrays of ``cv``."""
+        if not isinstance(X, np.ndarray):  # the folds index stimuli: a host stand-in
+            X = np.empty((X.shape[0], 0))
         if isinstance(self.cv, Integral) or hasattr(self.cv, "get_n_splits"):
-            n_splits = check_cv(self.cv).get_n_splits(X, Y)
+            n_splits = check_cv(self.cv).get_n_splits(X)
             if X.shape[0] < n_splits:
                 raise ValueError(
                     f"Cannot select a penalty with {n_splits} folds from n_samples = "
                     f"{X.shape[0]}: use fewer folds, cv=None (leave-one-out) or a "
                     f"single alpha.")
         # the held-out errors are summed over test stimuli: one per fold is enough
-        folds = check_folds(self.cv, X, Y, min_test=1)
+        folds = check_folds(self.cv, X, None, min_test=1)
         for k, (train, test) in enumerate(folds):
             shared = np.intersect1d(train, test).size
             if shared:
@@ -265,183 +272,47 @@ class Ridge(BaseMapping):
                     f"penalty. Pass folds whose train and test stimuli are disjoint.")
         return folds
 
-    def _cv_errors(self, X, Y, Xc, Yc, alphas, basis, Q, gram, folds):
-        """Held-out squared errors of every candidate, shape (n_alphas, n_targets)."""
-        if folds is None:
-            return ridge_loo_errors(Xc, Yc, alphas, basis, Q,
-                                    fit_intercept=self.fit_intercept,
-                                    dtype=self.selection_dtype)
-        return ridge_kfold_errors(X, Y, alphas, folds, fit_intercept=self.fit_intercept,
-                                  gram=gram, dtype=self.selection_dtype)
-
-    def _fit(self, X, Y):
-        self._check_cv()
-        xp, device = namespace_and_device(X)
-        if xp is not np:
-            return self._fit_namespace(X, Y, xp, device)
-        n, p = X.shape
-        with blas_threads_for(2.0 * n * min(n, p) * Y.shape[1]):
-            return self._fit_arrays(X, Y)
-
-    def _fit_arrays(self, X, Y):
-        alphas = self._candidate_alphas(X.dtype)
+    def _design(self, X, stacklevel):
+        """The one reading of ``alpha`` and ``cv``, and :func:`prepare_design` of ``X``."""
+        xp, _ = array_namespace(X)
+        alphas = self._candidate_alphas(np.float32 if xp.finfo(X.dtype).bits == 32
+                                        else np.float64)
         select = alphas.size > 1
         if select and X.shape[0] < 2:
             raise ValueError(
                 "Ridge needs at least 2 samples to choose a penalty, got n_samples = "
                 f"{X.shape[0]}; pass a single alpha to fit one sample.")
-        folds = self._folds(X, Y) if select and self.cv is not None else None
-        constant_x = constant_columns(X)
-        warn_constant(constant_x, "source",
+        folds = self._folds(X) if select and self.cv is not None else None
+        if not select and isinstance(self.cv, Iterator):
+            self._folds(X)  # refused there too
+        design = prepare_design(X, alphas, folds, fit_intercept=self.fit_intercept,
+                                alpha_per_target=self.alpha_per_target,
+                                selection_dtype=self.selection_dtype)
+        warn_constant(design.constant_x, "source",
                       "they get zero weight (they are centred away)." if self.fit_intercept
                       else "with fit_intercept=False they act as a penalised intercept "
-                      "(zero weight where they are all zero).", stacklevel=5)
-        constant = constant_columns(Y)
-        warn_constant(constant, "target",
-                      "they get zero weights, their mean as intercept and NaN scores.",
-                      stacklevel=5)
-        # Data beyond 2**±256 are divided by a power of two (exact), so that Gram
-        # matrices and squared errors stay in the float range; the penalties follow X.
-        ex, ey = extreme_exponent(X), extreme_exponent(Y)
-        X, Y = ldexp(X, -ex), ldexp(Y, -ey)
-        scaled_alphas = penalty_in_scaled_units(alphas, ex, X.dtype)
-        Xc, x_mean = center(X, self.fit_intercept)
-        if self.fit_intercept and constant_x.any():
-            Xc[:, constant_x] = 0.0  # exactly: their centred values are rounding noise
-        Yc, y_mean = center(Y, self.fit_intercept)
-        # the dual Gram matrix of the centred design serves the refit and every fold
-        gram = Xc @ Xc.T if Xc.shape[0] < Xc.shape[1] else None
-        basis = eigenbasis(Xc, gram=gram)
-        Q = project_targets(Xc, Yc, basis)
-        if select:
-            sse = self._cv_errors(X, Y, Xc, Yc, scaled_alphas, basis, Q, gram, folds)
-            Yd = Yc if self.fit_intercept else Y - Y.mean(axis=0)
-            if folds is None or _tests_each_once(folds, X.shape[0]):
-                total = np.einsum("ij,ij->j", Yd, Yd)
-            else:  # the sum of squares of the stimuli as often as they were tested
-                tested = np.bincount(np.concatenate([test for _, test in folds]),
-                                     minlength=X.shape[0]).astype(X.dtype)
-                total = tested @ (Yd * Yd)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scores = 1.0 - sse / total
-            scores[:, constant] = np.nan
-            self.cv_scores_ = scores
-            if self.alpha_per_target:
-                best = np.argmin(sse, axis=0)
-            else:
-                best = np.full(Y.shape[1], np.argmin(sse.sum(axis=1)))
-        else:
-            best = np.zeros(Y.shape[1], dtype=int)
-        scaled_coef = ridge_coef(Xc, Q, scaled_alphas[best], basis)
-        scaled_coef[constant] = 0.0
-        if self.fit_intercept:
-            scaled_coef[:, constant_x] = 0.0  # not rounding noise of the eigenvectors
-        coef = ldexp(scaled_coef, ey - ex)
-        check_representable(coef, scaled_coef)
+                      "(zero weight where they are all zero).", stacklevel=stacklevel)
         self.alphas_ = alphas
-        self.alpha_ = self._squeeze_targets(alphas[best])
-        self.coef_ = self._squeeze_targets(coef)
-        self.intercept_ = self._squeeze_targets(ldexp(y_mean - scaled_coef @ x_mean, ey))
-        return self
+        return design
 
-    def _fit_namespace(self, X, Y, xp, device):
-        """``fit`` in an array-API namespace (PyTorch, CuPy, ...) on the device of ``X``.
-
-        The steps of :meth:`_fit_arrays` with the kernels of :mod:`._ridge_namespace`;
-        only small arrays come back to the host (masks of constant units, the folds,
-        the largest magnitudes), and every fitted array lives on the device of ``X``.
-        """
-        alphas = self._candidate_alphas(np.float64)
-        select = alphas.size > 1
-        n = X.shape[0]
-        if select and n < 2:
-            raise ValueError(
-                "Ridge needs at least 2 samples to choose a penalty, got n_samples = "
-                f"{n}; pass a single alpha to fit one sample.")
-        # the folds index stimuli only: a NumPy stand-in of X keeps the user's arrays
-        # on their device
-        folds = (self._folds(np.empty((n, 0)), None) if select and self.cv is not None
-                 else None)
-        constant_x = _xp_stats.constant_columns(X, xp)
-        warn_constant(constant_x, "source",
-                      "they get zero weight (they are centred away)." if self.fit_intercept
-                      else "with fit_intercept=False they act as a penalised intercept "
-                      "(zero weight where they are all zero).", stacklevel=5)
-        constant = _xp_stats.constant_columns(Y, xp)
-        warn_constant(constant, "target",
+    def _set_fitted(self, fitted, design, stacklevel):
+        """Store a :class:`~._ridge_stages.TargetFit` of all targets."""
+        warn_constant(fitted.constant, "target",
                       "they get zero weights, their mean as intercept and NaN scores.",
-                      stacklevel=5)
-        ex, ey = _ns.extreme_exponent(X, xp), _ns.extreme_exponent(Y, xp)
-        X, Y = _ns.ldexp(X, -ex), _ns.ldexp(Y, -ey)
-        scaled_alphas = penalty_in_scaled_units(alphas, ex, np.float64)
-        Xc, x_mean = _ns.center(X, self.fit_intercept, xp, device)
-        cx = xp.asarray(constant_x, device=device)
-        cy = xp.asarray(constant, device=device)
-        if self.fit_intercept and constant_x.any():
-            Xc = xp.where(cx[None, :], xp.zeros_like(Xc), Xc)
-        Yc, y_mean = _ns.center(Y, self.fit_intercept, xp, device)
-        if select:  # the targets' sums of squares, before Yc may be let go
-            Yd = Yc if self.fit_intercept else Y - xp.mean(Y, axis=0)
-            if folds is None or _tests_each_once(folds, n):
-                # a norm, not a sum of squares: no temporary of the size of Y
-                total = xp.linalg.vector_norm(Yd, axis=0) ** 2
-            else:  # the sum of squares of the stimuli as often as they were tested
-                tested = np.bincount(np.concatenate([test for _, test in folds]),
-                                     minlength=n)
-                total = xp.asarray(tested, dtype=X.dtype, device=device) @ (Yd * Yd)
-            del Yd
-        gram = Xc @ Xc.T if Xc.shape[0] < Xc.shape[1] else None
-        basis = _ns.eigenbasis(Xc, xp, gram=gram)
-        Q = _ns.project_targets(Xc, Yc, basis)
-        if not (select and folds is None):
-            del Yc  # as large as Y; only leave-one-out selection needs it
-        work = None if self.selection_dtype is None else getattr(xp, self.selection_dtype)
-        candidates = [float(a) for a in scaled_alphas]
-        if select:
-            if folds is None:
-                sse = _ns.ridge_loo_errors(Xc, Yc, candidates, basis, Q, xp,
-                                           fit_intercept=self.fit_intercept, work=work)
-                del Yc
-            else:
-                sse = _ns.ridge_kfold_errors(X, Y, candidates, folds, xp, device,
-                                             fit_intercept=self.fit_intercept, gram=gram,
-                                             work=work)
-            scores = 1.0 - sse / total
-            self.cv_scores_ = xp.where(cy[None, :], xp.full_like(scores, xp.nan), scores)
-            if self.alpha_per_target:
-                best = first_argmin(sse, xp)
-            else:
-                best = xp.full(Y.shape[1], first_argmin(xp.sum(sse, axis=1), xp, axis=None),
-                               dtype=xp.int64, device=device)
-        else:
-            best = xp.zeros(Y.shape[1], dtype=xp.int64, device=device)
-        alphas_ = xp.asarray(alphas, dtype=X.dtype, device=device)
-        scaled_best = xp.take(xp.asarray(scaled_alphas, dtype=X.dtype, device=device),
-                              best)
-        scaled_coef = _ns.ridge_coef(Xc, Q, scaled_best, basis, xp)
-        del Q  # scaled in place into the weights' factor
-        # zeros by in-place products (no second array of the size of the weights)
-        if constant.any():
-            scaled_coef *= xp.astype(~cy, X.dtype)[:, None]
-        if self.fit_intercept and constant_x.any():
-            scaled_coef *= xp.astype(~cx, X.dtype)[None, :]
-        coef = _ns.ldexp(scaled_coef, ey - ex)
-        if not _ns.representable(coef, scaled_coef, xp):
-            raise unrepresentable_error("coefficients", np.dtype(str(X.dtype).split(".")[-1]))
-        self.alphas_ = alphas_
-        self.alpha_ = self._squeeze_targets(xp.take(alphas_, best))
-        self.coef_ = self._squeeze_targets(coef)
-        intercept = _ns.ldexp(y_mean - scaled_coef @ x_mean, ey)
-        self.intercept_ = self._squeeze_targets(intercept)
-        return self
+                      stacklevel=stacklevel)
+        xp, device = array_namespace(design.alphas)
+        if not is_numpy(xp):
+            self.alphas_ = xp.asarray(self.alphas_, dtype=design.alphas.dtype, device=device)
+        if fitted.scores is not None:
+            self.cv_scores_ = fitted.scores
+        self.alpha_ = self._squeeze_targets(xp.take(self.alphas_, fitted.best))
+        self.coef_ = self._squeeze_targets(fitted.coef)
+        self.intercept_ = self._squeeze_targets(fitted.intercept)
 
     def _predict(self, X):
-        xp, _ = namespace_and_device(X)
-        if xp is not np:
-            coef = xp.reshape(self.coef_, (-1, X.shape[1]))
-            return X @ coef.T + xp.reshape(self.intercept_, (-1,))
-        coef = np.atleast_2d(self.coef_).astype(X.dtype, copy=False)
-        return X @ coef.T + np.atleast_1d(self.intercept_)
+        xp, _ = array_namespace(X)
+        coef = xp.astype(xp.reshape(self.coef_, (-1, X.shape[1])), X.dtype, copy=False)
+        return X @ coef.T + xp.reshape(xp.asarray(self.intercept_), (-1,))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -449,8 +320,3 @@ class Ridge(BaseMapping):
         tags.array_api_support = True
         return tags
 
-
-def _tests_each_once(folds, n_samples):
-    """Whether the test folds partition the stimuli (each tested exactly once)."""
-    tested = np.concatenate([test for _, test in folds])
-    return tested.size == n_samples and np.bincount(tested, minlength=n_samples).max() == 1

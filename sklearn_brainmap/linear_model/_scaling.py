@@ -11,6 +11,7 @@ coefficients back in the user's units; penalties are rescaled with them (a penal
 
 import numpy as np
 
+from ..utils._array_api import array_namespace, is_numpy, ldexp, max_abs, scalar_exponent
 from ..utils._stats import power_of_two_exponents
 
 #: Arrays whose largest magnitude is beyond ``2**±EXTREME_EXPONENT`` (float64; float32:
@@ -21,10 +22,16 @@ EXTREME_EXPONENT_FLOAT32 = 32
 
 
 def extreme_exponent(A):
-    """The power-of-two exponent of ``max |A|`` when it is beyond the safe range, else 0."""
-    A = np.asarray(A)
-    e = int(power_of_two_exponents(A))
-    limit = EXTREME_EXPONENT_FLOAT32 if A.dtype == np.float32 else EXTREME_EXPONENT
+    """The power-of-two exponent of ``max |A|`` when it is beyond the safe range, else 0.
+
+    ``A`` may be an array of any array-API namespace (two reductions, one value back to
+    the host).
+    """
+    xp, _ = array_namespace(A)
+    if is_numpy(xp):
+        A = np.asarray(A)
+    e = 0 if 0 in A.shape else scalar_exponent(float(max_abs(A, xp)))
+    limit = EXTREME_EXPONENT_FLOAT32 if xp.finfo(A.dtype).bits == 32 else EXTREME_EXPONENT
     return e if abs(e) > limit else 0
 
 
@@ -36,15 +43,6 @@ def nearest_power_of_two_exponent(v):
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.where(ok, np.rint(np.log2(np.where(ok, v, 1.0))), 0).astype(int)
     return int(e) if e.ndim == 0 else e
-
-
-def ldexp(A, e):
-    """``A · 2**e`` in the dtype of ``A`` (``A`` itself, not a copy, when ``e`` is 0),
-    without a warning where it over- or underflows (the callers check the results)."""
-    if np.ndim(e) == 0 and e == 0:
-        return A
-    with np.errstate(over="ignore", under="ignore"):
-        return np.ldexp(A, e)
 
 
 def penalty_in_scaled_units(alpha, e, dtype=np.float64, *, weight_exponent=0):
@@ -70,11 +68,14 @@ def check_representable(coef, scaled_coef, what="coefficients"):
     number (losing its digits), the model cannot be represented in floating point in
     those units.
     """
-    coef, scaled_coef = np.asarray(coef), np.asarray(scaled_coef)
-    info = np.finfo(coef.dtype)
-    lost = (np.abs(scaled_coef) >= info.tiny) & (np.abs(coef) < info.tiny)
-    if not np.all(np.isfinite(coef)) or lost.any():
-        raise unrepresentable_error(what, coef.dtype)
+    xp, _ = array_namespace(coef)
+    if is_numpy(xp):
+        coef, scaled_coef = np.asarray(coef), np.asarray(scaled_coef)
+    tiny = float(xp.finfo(coef.dtype).smallest_normal)
+    lost = (xp.abs(scaled_coef) >= tiny) & (xp.abs(coef) < tiny)
+    if not bool(xp.all(xp.isfinite(coef))) or bool(xp.any(lost)):
+        raise unrepresentable_error(what, np.float32 if xp.finfo(coef.dtype).bits == 32
+                                    else np.float64)
 
 
 def unrepresentable_error(what, dtype):

@@ -3,10 +3,9 @@
 import numpy as np
 
 from .._base import BaseMapping
-from ..utils import _stats_namespace as _xp_stats
 from ..utils import unit_columns, warn_constant
-from ..utils._array_api import namespace_and_device, to_numpy
-from ._kernels import best_correlated_source, best_correlated_source_namespace
+from ..utils._array_api import array_namespace, to_numpy
+from ._kernels import best_correlated_source
 
 
 class OneToOne(BaseMapping):
@@ -75,64 +74,38 @@ class OneToOne(BaseMapping):
             raise ValueError(
                 "OneToOne needs at least 2 stimuli to compute correlations, got "
                 f"n_samples = {X.shape[0]}.")
-        xp, _ = namespace_and_device(X)
-        if xp is not np:
-            return self._fit_namespace(X, Y, xp)
+        xp, _ = array_namespace(X)
         Ux, x_mean, x_norm, x_const = unit_columns(X)
         Uy, y_mean, y_norm, y_const = unit_columns(Y)
-        warn_constant(x_const, "source", "they are never chosen as a target's source.")
-        warn_constant(y_const, "target", "they are predicted by their mean (slope 0).")
-        candidates = None if x_const.all() else ~x_const
-        index, corr = best_correlated_source(Ux, Uy, candidates=candidates)
-        chosen_norm = x_norm[index]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            slope = np.where(chosen_norm > 0, corr * y_norm / chosen_norm, 0.0)
-            slope = slope.astype(X.dtype, copy=False)
-        _check_slope_range(slope, corr, chosen_norm, y_norm, X.dtype)
-        self.source_index_ = self._squeeze_targets(index)
-        self.correlation_ = self._squeeze_targets(corr)
-        self.coef_ = self._squeeze_targets(slope)
-        with np.errstate(over="ignore", invalid="ignore"):
-            intercept = y_mean - slope * x_mean[index]
-        if not np.isfinite(intercept).all():
-            raise ValueError(
-                "OneToOne cannot represent the intercept of "
-                f"{np.count_nonzero(~np.isfinite(intercept))} target(s): the means of X "
-                "or y are too far from zero relative to their spread, near the float "
-                "range. Centre or rescale X and y.")
-        self.intercept_ = self._squeeze_targets(intercept)
-        return self
-
-    def _fit_namespace(self, X, Y, xp):
-        """``fit`` in an array-API namespace, on the device of ``X``: the same steps,
-        with only masks and per-target checks brought back to the host."""
-        Ux, x_mean, x_norm, x_const = _xp_stats.unit_columns(X, xp)
-        Uy, y_mean, y_norm, y_const = _xp_stats.unit_columns(Y, xp)
         x_const_host = to_numpy(x_const)
         warn_constant(x_const_host, "source", "they are never chosen as a target's source.",
-                      stacklevel=5)
+                      stacklevel=4)
         warn_constant(to_numpy(y_const), "target", "they are predicted by their mean "
-                      "(slope 0).", stacklevel=5)
+                      "(slope 0).", stacklevel=4)
         candidates = None if x_const_host.all() else ~x_const
-        index, corr = best_correlated_source_namespace(Ux, Uy, xp, candidates=candidates)
+        index, corr = best_correlated_source(Ux, Uy, candidates=candidates)
         chosen_norm = xp.take(x_norm, index)
         positive = chosen_norm > 0
-        slope = xp.where(positive,
-                         corr * y_norm / xp.where(positive, chosen_norm,
-                                                  xp.ones_like(chosen_norm)),
-                         xp.zeros_like(corr))
-        info = xp.finfo(X.dtype)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            slope = xp.where(positive,
+                             corr * y_norm / xp.where(positive, chosen_norm,
+                                                      xp.ones_like(chosen_norm)),
+                             xp.zeros_like(corr))
+        slope = xp.astype(slope, X.dtype, copy=False)
+        tiny = float(xp.finfo(X.dtype).smallest_normal)
         defined = positive & (y_norm > 0) & (corr != 0)
-        stored = (xp.abs(slope) >= float(info.smallest_normal)) & xp.isfinite(slope)
+        stored = (xp.abs(slope) >= tiny) & xp.isfinite(slope)
         if bool(xp.any(defined & ~stored)):  # the message is built on the host
             _check_slope_range(*(to_numpy(a) for a in (slope, corr, chosen_norm, y_norm)),
-                               np.dtype(to_numpy(slope).dtype))
-        intercept = y_mean - slope * xp.take(x_mean, index)
+                               np.float32 if tiny > 1e-300 else np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            intercept = y_mean - slope * xp.take(x_mean, index)
         if not bool(xp.all(xp.isfinite(intercept))):
             raise ValueError(
-                "OneToOne cannot represent the intercept of some target(s): the means of "
-                "X or y are too far from zero relative to their spread, near the float "
-                "range. Centre or rescale X and y.")
+                "OneToOne cannot represent the intercept of "
+                f"{int(xp.sum(xp.astype(~xp.isfinite(intercept), xp.int64)))} target(s): "
+                "the means of X or y are too far from zero relative to their spread, "
+                "near the float range. Centre or rescale X and y.")
         self.source_index_ = self._squeeze_targets(index)
         self.correlation_ = self._squeeze_targets(corr)
         self.coef_ = self._squeeze_targets(slope)
@@ -140,13 +113,10 @@ class OneToOne(BaseMapping):
         return self
 
     def _predict(self, X):
-        xp, _ = namespace_and_device(X)
-        if xp is not np:
-            index = xp.reshape(self.source_index_, (-1,))
-            return (xp.take(X, index, axis=1) * xp.reshape(self.coef_, (-1,))
-                    + xp.reshape(self.intercept_, (-1,)))
-        index = np.atleast_1d(self.source_index_)
-        return X[:, index] * np.atleast_1d(self.coef_) + np.atleast_1d(self.intercept_)
+        xp, _ = array_namespace(X)
+        index = xp.reshape(xp.asarray(self.source_index_), (-1,))
+        return (xp.take(X, index, axis=1) * xp.reshape(xp.asarray(self.coef_), (-1,))
+                + xp.reshape(xp.asarray(self.intercept_), (-1,)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

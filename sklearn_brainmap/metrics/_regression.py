@@ -15,10 +15,9 @@ from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import _check_sample_weight
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ..utils import _stats_namespace as _xp_stats
 from ..utils import (aggregate_unit_scores, columnwise_pearson, columnwise_r2,
                      constant_columns, warn_constant)
-from ..utils._array_api import namespace_and_device, to_namespace, to_numpy
+from ..utils._array_api import array_namespace, namespace_and_device, to_namespace, to_numpy
 
 MULTIOUTPUT = [StrOptions({"raw_values", "uniform_average", "median"}), "array-like"]
 
@@ -28,41 +27,25 @@ _USER = 4
 
 
 def _check_targets(y_true, y_pred):
-    """Two float64 2-D arrays of the same shape with at least 2 samples."""
+    """Two 2-D float arrays of the same shape with at least 2 samples, in the namespace
+    and on the device of ``y_true`` (float64 on NumPy; float32 kept elsewhere)."""
+    xp, device = namespace_and_device(y_true)
     check_consistent_length(y_true, y_pred)
+    y_pred = to_namespace(y_pred, xp, device)
+    dtype = np.float64 if xp is np else [xp.float64, xp.float32]
     # (scikit-learn's finiteness check warns about overflow for finite data near the
     # float range, which is accepted)
     with np.errstate(over="ignore", invalid="ignore"):
-        y_true = check_array(y_true, ensure_2d=False, dtype=np.float64,
-                             ensure_min_samples=2, input_name="y_true")
-        y_pred = check_array(y_pred, ensure_2d=False, dtype=np.float64,
-                             ensure_min_samples=2, input_name="y_pred")
-    y_true = y_true.reshape(len(y_true), -1)
-    y_pred = y_pred.reshape(len(y_pred), -1)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred have different numbers of targets: "
-                         f"{y_true.shape[1]} and {y_pred.shape[1]}.")
-    return y_true, y_pred
-
-
-def _check_targets_namespace(y_true, y_pred, xp, device):
-    """:func:`_check_targets` in an array-API namespace: 2-D arrays of ``xp`` on the
-    device of ``y_true`` (float32 kept when both are), at least 2 samples."""
-    check_consistent_length(y_true, y_pred)
-    y_pred = to_namespace(y_pred, xp, device)
-    dtypes = [xp.float64, xp.float32]
-    with np.errstate(over="ignore", invalid="ignore"):
-        y_true = check_array(y_true, ensure_2d=False, dtype=dtypes, ensure_min_samples=2,
+        y_true = check_array(y_true, ensure_2d=False, dtype=dtype, ensure_min_samples=2,
                              input_name="y_true")
-        y_pred = check_array(y_pred, ensure_2d=False, dtype=dtypes, ensure_min_samples=2,
+        y_pred = check_array(y_pred, ensure_2d=False, dtype=dtype, ensure_min_samples=2,
                              input_name="y_pred")
+    xp, _ = array_namespace(y_true)
     y_true = xp.reshape(y_true, (y_true.shape[0], -1))
     y_pred = xp.reshape(y_pred, (y_pred.shape[0], -1))
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred have different numbers of targets: "
                          f"{y_true.shape[1]} and {y_pred.shape[1]}.")
-    if y_true.dtype != y_pred.dtype:
-        y_true, y_pred = xp.astype(y_true, xp.float64), xp.astype(y_pred, xp.float64)
     return y_true, y_pred
 
 
@@ -121,20 +104,12 @@ shape (n_targets,), default="uniform_average"
     >>> pearson_r_score(y, y[:, ::-1], multioutput="median")
     0.6
     """
-    xp, device = namespace_and_device(y_true)
-    if xp is not np:
-        y_true, y_pred = _check_targets_namespace(y_true, y_pred, xp, device)
-        flat_true, flat_pred = (_xp_stats.constant_columns(y_true, xp), _xp_stats.constant_columns(y_pred, xp))
-        r = _xp_stats.columnwise_pearson(y_true, y_pred, xp)
-    else:
-        y_true, y_pred = _check_targets(y_true, to_namespace(y_pred, np, None))
-        flat_true, flat_pred = constant_columns(y_true), constant_columns(y_pred)
-        r = None
+    y_true, y_pred = _check_targets(y_true, y_pred)
+    flat_true, flat_pred = constant_columns(y_true), constant_columns(y_pred)
     consequence = "their Pearson r is undefined (NaN, left out of the aggregate)."
     warn_constant(flat_true, "target", consequence, stacklevel=_USER)
     warn_constant(flat_pred & ~flat_true, "predicted", consequence, stacklevel=_USER)
-    if r is None:
-        r = columnwise_pearson(y_true, y_pred)
+    r = columnwise_pearson(y_true, y_pred)
     return _aggregate(r, multioutput)
 
 
@@ -183,24 +158,13 @@ shape (n_targets,), default="uniform_average"
     >>> r2_score(y, y + [0.5, 0.0], multioutput="median")
     0.9
     """
-    xp, device = namespace_and_device(y_true)
-    if xp is not np:
-        y_true, y_pred = _check_targets_namespace(y_true, y_pred, xp, device)
-        warn_constant(_xp_stats.constant_columns(y_true, xp), "target",
-                      "their R² is undefined (NaN, left out of the aggregate).",
-                      stacklevel=_USER)
-        if sample_weight is not None:
-            sample_weight = xp.astype(to_namespace(sample_weight, xp, device),
-                                      y_true.dtype)
-            sample_weight = _check_sample_weight(sample_weight, y_true, dtype=y_true.dtype)
-        r2 = _xp_stats.columnwise_r2(y_true, y_pred, xp, sample_weight)
-        return _aggregate(r2, multioutput)
-    y_true, y_pred = _check_targets(y_true, to_namespace(y_pred, np, None))
-    sample_weight = to_namespace(sample_weight, np, None)
-    flat = constant_columns(y_true)
-    warn_constant(flat, "target", "their R² is undefined (NaN, left out of the aggregate).",
+    y_true, y_pred = _check_targets(y_true, y_pred)
+    warn_constant(constant_columns(y_true), "target",
+                  "their R² is undefined (NaN, left out of the aggregate).",
                   stacklevel=_USER)
     if sample_weight is not None:
-        sample_weight = _check_sample_weight(sample_weight, y_true)
+        xp, device = namespace_and_device(y_true)
+        sample_weight = _check_sample_weight(to_namespace(sample_weight, xp, device),
+                                             y_true, dtype=y_true.dtype)
     r2 = columnwise_r2(y_true, y_pred, sample_weight)
     return _aggregate(r2, multioutput)

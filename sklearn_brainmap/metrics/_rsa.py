@@ -1,14 +1,17 @@
 """Representational dissimilarity matrices (RDMs) and representational similarity analysis."""
 
+import math
+
 import numpy as np
 from scipy import stats
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ..utils import check_response_matrix, check_same_stimuli, constant_columns
-from ..utils._array_api import check_namespace_support, namespace_and_device, to_namespace
-from ..utils._stats import power_of_two_exponents, rescaled
-from . import _namespace as _ns
+from ..utils import check_response_matrix, check_same_stimuli
+from ..utils._array_api import (array_namespace, check_namespace_support, is_numpy, itemsize,
+                                ldexp, max_abs, namespace_and_device, scalar_exponent,
+                                to_namespace, to_numpy)
+from ..utils._stats import powers_of_two
 
 RDM_METRICS = {"correlation", "euclidean", "cosine"}
 COMPARISONS = {"spearman", "pearson", "kendall"}
@@ -27,18 +30,24 @@ def _prepared_rows(X, metric):
     distances (relative to their scale) as data at 1, without underflow or overflow of
     the squares.
     """
+    xp, _ = array_namespace(X)
     if metric == "euclidean":
-        U, e = rescaled(X)
-        U -= U.mean(axis=0)  # a common translation: no change, less cancellation
-        return U, np.einsum("ij,ij->i", U, U), int(e)
+        e = scalar_exponent(float(max_abs(X, xp)))
+        U = ldexp(X, -e)
+        U = U - xp.mean(U, axis=0)  # a common translation: no change, less cancellation
+        sq = np.einsum("ij,ij->i", U, U) if is_numpy(xp) else xp.sum(U * U, axis=1)
+        return U, sq, e
     # correlation and cosine distances do not depend on the scale of each row
-    U, _ = rescaled(X, axis=1)
+    hi, lo = xp.max(X, axis=1), xp.min(X, axis=1)
+    top = xp.maximum(hi, -lo)
+    U = X / powers_of_two(top, xp)[:, None]
     if metric == "correlation":
-        flat = constant_columns(U.T)
-        U -= U.mean(axis=1, keepdims=True)
+        # the test of constant_columns, on the rows
+        flat = to_numpy(hi - lo <= 16 * float(xp.finfo(X.dtype).eps) * top)
+        U -= xp.mean(U, axis=1, keepdims=True)
         what = "constant across units (correlation distance undefined)"
     else:
-        flat = ~np.any(U, axis=1)
+        flat = to_numpy(top == 0)
         what = "all zero (cosine distance undefined)"
     if flat.any():
         shown = ", ".join(map(str, np.flatnonzero(flat)[:10]))
@@ -46,21 +55,39 @@ def _prepared_rows(X, metric):
             f"{np.count_nonzero(flat)} of {X.shape[0]} stimulus pattern(s) (rows {shown}"
             f"{', ...' if flat.sum() > 10 else ''}) are {what}; use "
             "rdm_metric='euclidean' or remove them.")
-    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    if is_numpy(xp):
+        U /= np.linalg.norm(U, axis=1, keepdims=True)
+    else:
+        U = U / xp.sqrt(xp.sum(U * U, axis=1, keepdims=True))
     return U, None, 0
 
 
 def _to_distance(G, metric, sq_rows=None, sq_cols=None):
-    """Distances from dot products ``G`` of prepared rows (in place, float64)."""
-    G = np.asarray(G, dtype=np.float64)
+    """Distances from dot products ``G`` of prepared rows (NumPy: in place, float64)."""
+    xp, _ = array_namespace(G)
+    if is_numpy(xp):
+        G = np.asarray(G, dtype=np.float64)
+        if metric == "euclidean":
+            G *= -2.0
+            G += sq_rows[:, None]
+            G += sq_cols[None, :]
+            np.maximum(G, 0.0, out=G)
+            return np.sqrt(G, out=G)
+        np.subtract(1.0, G, out=G)
+        return np.clip(G, 0.0, 2.0, out=G)
     if metric == "euclidean":
-        G *= -2.0
-        G += sq_rows[:, None]
-        G += sq_cols[None, :]
-        np.maximum(G, 0.0, out=G)
-        return np.sqrt(G, out=G)
-    np.subtract(1.0, G, out=G)
-    return np.clip(G, 0.0, 2.0, out=G)
+        # in the order of the NumPy kernel, so that both round alike
+        return xp.sqrt(xp.clip((-2.0 * G + sq_rows[:, None]) + sq_cols[None, :], min=0.0))
+    return xp.clip(1.0 - G, min=0.0, max=2.0)
+
+
+def _upper_triangle(D_rows, start, n):
+    """The entries ``j > i`` of rows ``start, start+1, ...`` of an RDM whose block
+    ``D_rows`` holds columns ``start..n-1``, row by row (boolean-mask order)."""
+    xp, device = array_namespace(D_rows)
+    rows = xp.arange(start, start + D_rows.shape[0], device=device)
+    cols = xp.arange(start, n, device=device)
+    return D_rows[rows[:, None] < cols[None, :]]
 
 
 def _condensed_rdm(X, metric, *, scale_back=True):
@@ -69,30 +96,35 @@ def _condensed_rdm(X, metric, *, scale_back=True):
     ``scale_back=False`` leaves Euclidean distances divided by the power of two that
     ``X`` was divided by (enough for a scale-invariant comparison of RDMs).
     """
+    xp, device = array_namespace(X)
     n = X.shape[0]
     U, sq, e = _prepared_rows(X, metric)
-    out = np.empty(n * (n - 1) // 2)
-    block = max(1, _BLOCK_BYTES // (8 * n))
+    dtype = xp.float64 if is_numpy(xp) else X.dtype
+    out = xp.empty(n * (n - 1) // 2, dtype=dtype, device=device)
+    block = max(1, _BLOCK_BYTES // (itemsize(dtype, xp) * n))
+    filled = 0
     for start in range(0, n - 1, block):
         stop = min(start + block, n - 1)
-        G = U[start:stop] @ U[start:].T
+        G = U[start:stop, :] @ U[start:, :].T
         D = _to_distance(G, metric, None if sq is None else sq[start:stop],
                          None if sq is None else sq[start:])
-        for i in range(start, stop):
-            first = i * n - i * (i + 1) // 2
-            out[first:first + n - i - 1] = D[i - start, i - start + 1:]
+        part = _upper_triangle(D, start, n)
+        out[filled:filled + part.shape[0]] = part
+        filled += part.shape[0]
     return _scaled_back(out, e) if scale_back else out
 
 
 def _scaled_back(D, e):
     """Distances of the rescaled rows times ``2**e``; an error if they overflow."""
     if e:
-        with np.errstate(over="ignore"):
-            D = np.ldexp(D, e)
-        if np.isinf(D).any():
-            raise ValueError("Euclidean distances between rows of X exceed the float64 "
-                             "range (about 1.8e308); divide X by a constant (the RSA "
-                             "score does not change).")
+        xp, _ = array_namespace(D)
+        D = ldexp(D, e)
+        if bool(xp.any(xp.isinf(D))):
+            bits = xp.finfo(D.dtype).bits
+            raise ValueError(
+                f"Euclidean distances between rows of X exceed the float{bits} range "
+                f"(about {'3.4e38' if bits == 32 else '1.8e308'}); divide X by a "
+                "constant (the RSA score does not change).")
     return D
 
 
@@ -160,24 +192,28 @@ def rdm(X, *, metric="correlation", condensed=False):
     array([4.153, 3.742, 7.228])
     """
     X = check_response_matrix(X, "X", min_samples=2)
-    xp, device = namespace_and_device(X)
-    if xp is not np:
-        return (_ns.condensed_rdm(X, metric, xp, device) if condensed
-                else _ns.square_rdm(X, metric, xp, device))
     if condensed:
         return _condensed_rdm(X, metric)
+    xp, device = array_namespace(X)
     U, sq, e = _prepared_rows(X, metric)
     D = _to_distance(U @ U.T, metric, sq, sq)
     D = 0.5 * (D + D.T)
-    np.fill_diagonal(D, 0.0)
+    if is_numpy(xp):
+        np.fill_diagonal(D, 0.0)
+    else:
+        diagonal = xp.eye(D.shape[0], dtype=xp.bool, device=device)
+        D = xp.where(diagonal, xp.zeros_like(D), D)
     return _scaled_back(D, e)
 
 
 def _pearson(a, b):
     """Pearson correlation of two long vectors, centring them in place."""
-    a -= a.mean()
-    b -= b.mean()
-    return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+    xp, _ = array_namespace(a)
+    if a.dtype != b.dtype:
+        a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)
+    a -= xp.mean(a)
+    b -= xp.mean(b)
+    return float(a @ b) / math.sqrt(float(a @ a) * float(b @ b))
 
 
 @validate_params(
@@ -245,19 +281,24 @@ default="correlation"
     1.0
     """
     xp, device = namespace_and_device(X)
-    if xp is not np:
-        return _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device)
-    Y = to_namespace(Y, np, None)  # Y follows X
+    if compare == "kendall" and xp is not np:
+        raise TypeError(
+            "rsa_score(compare='kendall') runs only on NumPy arrays (scipy.stats."
+            f"kendalltau); got arrays of namespace {xp.__name__} with array-API dispatch "
+            "on. Use compare='spearman' or 'pearson', which run in any namespace, or "
+            "convert the inputs to NumPy.")
+    Y = to_namespace(Y, xp, device)  # Y follows X
     if rdm_metric == "precomputed":
-        X = check_array(X, dtype=np.float64, input_name="X", ensure_min_samples=3)
-        Y = check_array(Y, dtype=np.float64, input_name="Y", ensure_min_samples=3)
+        dtype = np.float64 if xp is np else [xp.float64, xp.float32]
+        X = check_array(X, dtype=dtype, input_name="X", ensure_min_samples=3)
+        Y = check_array(Y, dtype=dtype, input_name="Y", ensure_min_samples=3)
         for name, D in (("X", X), ("Y", Y)):
             if D.shape[0] != D.shape[1]:
                 raise ValueError(f"With rdm_metric='precomputed', {name} must be a square "
                                  f"RDM; got shape {D.shape}.")
         check_same_stimuli(X, Y)
-        rows = np.triu_indices(X.shape[0], k=1)
-        triangles = (lambda: X[rows], lambda: Y[rows])
+        n = X.shape[0]
+        triangles = (lambda: _upper_triangle(X, 0, n), lambda: _upper_triangle(Y, 0, n))
     else:
         X = check_response_matrix(X, "X", min_samples=3)
         Y = check_response_matrix(Y, "Y", min_samples=3)
@@ -274,51 +315,28 @@ default="correlation"
     return _pearson(a, b)
 
 
-def _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device):
-    """:func:`rsa_score` in an array-API namespace, on the device of ``X``."""
-    if compare == "kendall":
-        raise TypeError(
-            "rsa_score(compare='kendall') runs only on NumPy arrays (scipy.stats."
-            f"kendalltau); got arrays of namespace {xp.__name__} with array-API dispatch "
-            "on. Use compare='spearman' or 'pearson', which run in any namespace, or "
-            "convert the inputs to NumPy.")
-    Y = to_namespace(Y, xp, device)
-    if rdm_metric == "precomputed":
-        X = check_array(X, dtype=[xp.float64, xp.float32], input_name="X",
-                        ensure_min_samples=3)
-        Y = check_array(Y, dtype=[xp.float64, xp.float32], input_name="Y",
-                        ensure_min_samples=3)
-        for name, D in (("X", X), ("Y", Y)):
-            if D.shape[0] != D.shape[1]:
-                raise ValueError(f"With rdm_metric='precomputed', {name} must be a square "
-                                 f"RDM; got shape {D.shape}.")
-        check_same_stimuli(X, Y)
-        n = X.shape[0]
-        triangles = (lambda: _ns.upper_triangle(X, 0, n, xp, device),
-                     lambda: _ns.upper_triangle(Y, 0, n, xp, device))
-    else:
-        X = check_response_matrix(X, "X", min_samples=3)
-        Y = check_response_matrix(Y, "Y", min_samples=3)
-        check_same_stimuli(X, Y)
-        triangles = (lambda: _ns.condensed_rdm(X, rdm_metric, xp, device, scale_back=False),
-                     lambda: _ns.condensed_rdm(Y, rdm_metric, xp, device, scale_back=False))
-    a = _ns.comparable(triangles[0](), "X", compare, xp)
-    b = _ns.comparable(triangles[1](), "Y", compare, xp)
-    if a.dtype != b.dtype:
-        a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)
-    return _ns.pearson(a, b, xp)
-
-
 def _comparable(v, name, compare):
-    """Check that a triangle is not constant; its ranks for Spearman, else the
-    triangle divided in place by a power of two near its largest magnitude (exact;
-    the correlations are unchanged and their sums of squares cannot overflow)."""
-    if compare != "spearman":
-        np.ldexp(v, -power_of_two_exponents(v), out=v)
-    if np.ptp(v) <= 16 * np.finfo(np.float64).eps * np.abs(v).max():
+    """Check that a triangle is not constant; its average ranks for Spearman (NumPy:
+    written into ``v``), else the triangle divided by a power of two near its largest
+    magnitude (exact; the correlations are unchanged and their sums of squares cannot
+    overflow)."""
+    xp, _ = array_namespace(v)
+    hi, lo = float(xp.max(v)), float(xp.min(v))
+    if hi - lo <= 16 * float(xp.finfo(v.dtype).eps) * max(hi, -lo):
         raise ValueError(f"The RDM of {name} is constant (all stimulus pairs equally "
                          "dissimilar): its correlation with another RDM is undefined.")
-    return _average_ranks(v) if compare == "spearman" else v
+    if compare != "spearman":
+        if is_numpy(xp):  # in place: the triangle is the largest array here
+            return np.ldexp(v, -scalar_exponent(max(hi, -lo)), out=v)
+        return ldexp(v, -scalar_exponent(max(hi, -lo)))
+    if is_numpy(xp):
+        return _average_ranks(v)
+    # twice the average rank of each value, minus twice the mean rank n + 1: exact
+    # integers, so that float32 keeps the ranks of long triangles
+    ordered = xp.sort(v)
+    twice = (xp.searchsorted(ordered, v, side="left")
+             + xp.searchsorted(ordered, v, side="right") + 1)
+    return xp.astype(twice - (v.shape[0] + 1), v.dtype)
 
 
 def _average_ranks(v):

@@ -10,18 +10,33 @@ same value for data at 1e-300, 1 or 1e300, without overflow or underflow of the 
 and fourth powers.
 """
 
+import math
+
 import numpy as np
 from sklearn.utils._param_validation import validate_params
 
 from ..utils import lapack_threads_for, unit_matching
-from ..utils._array_api import check_namespace_support, namespace_and_device
-from . import _namespace as _ns
+from ..utils._array_api import array_namespace, check_namespace_support, is_numpy
 from ..utils._transport import _TRANSPORT_PARAMS
 from ._validation import centered_nonconstant, check_response_pair
 
 
 #: Parameters of the soft matching functions, as for :class:`~sklearn_brainmap.SoftMatching`.
 _SOFT_MATCHING_PARAMS = {"X": ["array-like"], "Y": ["array-like"], **_TRANSPORT_PARAMS}
+
+
+def _norm(A, xp):
+    """Frobenius norm, a Python float (NumPy: ``np.linalg.norm``, one BLAS pass)."""
+    if is_numpy(xp):
+        return float(np.linalg.norm(A))
+    return math.sqrt(float(xp.sum(A * A)))
+
+
+def _inner(A, B, xp):
+    """``Σ A ∘ B``, a Python float (NumPy: ``np.vdot``, no temporary)."""
+    if is_numpy(xp):
+        return float(np.vdot(A, B))
+    return float(xp.sum(A * B))
 
 
 def _linear_kernel_terms(Xc, Yc):
@@ -33,22 +48,23 @@ def _linear_kernel_terms(Xc, Yc):
     ``Σ (K_y X_c) ∘ X_c`` (one wide) or ``⟨K_x, K_y⟩_F`` (both wide).
     Returns the three terms and the diagonals ``diag(A_c A_cᵀ)`` (row norms²).
     """
+    xp, _ = array_namespace(Xc)
     n = Xc.shape[0]
     Kx = Xc @ Xc.T if Xc.shape[1] > n else None
     Ky = Yc @ Yc.T if Yc.shape[1] > n else None
     if Kx is None and Ky is None:
-        cross = np.linalg.norm(Xc.T @ Yc) ** 2
+        cross = _norm(Xc.T @ Yc, xp) ** 2
     elif Kx is None:
-        cross = np.vdot(Ky @ Xc, Xc)
+        cross = _inner(Ky @ Xc, Xc, xp)
     elif Ky is None:
-        cross = np.vdot(Kx @ Yc, Yc)
+        cross = _inner(Kx @ Yc, Yc, xp)
     else:
-        cross = np.vdot(Kx, Ky)
-    xx = np.linalg.norm(Kx if Kx is not None else Xc.T @ Xc) ** 2
-    yy = np.linalg.norm(Ky if Ky is not None else Yc.T @ Yc) ** 2
-    dx = np.einsum("ij,ij->i", Xc, Xc)
-    dy = np.einsum("ij,ij->i", Yc, Yc)
-    return float(cross), float(xx), float(yy), dx, dy
+        cross = _inner(Kx, Ky, xp)
+    xx = _norm(Kx if Kx is not None else Xc.T @ Xc, xp) ** 2
+    yy = _norm(Ky if Ky is not None else Yc.T @ Yc, xp) ** 2
+    dx = xp.sum(Xc * Xc, axis=1)
+    dy = xp.sum(Yc * Yc, axis=1)
+    return cross, xx, yy, dx, dy
 
 
 def _unbiased_hsic(cross, dx, dy, n):
@@ -59,8 +75,10 @@ def _unbiased_hsic(cross, dx, dy, n):
     diagonal) only needs ``⟨K, L⟩``, ``d_x = diag K`` and ``d_y = diag L``:
     ``⟨K, L⟩ − d_x·d_y + (Σd_x)(Σd_y)/((n−1)(n−2)) − 2 d_x·d_y/(n−2)``.
     """
-    dd = float(dx @ dy)
-    return cross - dd + dx.sum() * dy.sum() / ((n - 1) * (n - 2)) - 2 * dd / (n - 2)
+    xp, _ = array_namespace(dx)
+    dd = float(xp.sum(dx * dy))
+    return (cross - dd + float(xp.sum(dx)) * float(xp.sum(dy)) / ((n - 1) * (n - 2))
+            - 2 * dd / (n - 2))
 
 
 @validate_params(
@@ -129,19 +147,10 @@ def cka_score(X, Y, *, debiased=False):
     """
     X, Y = check_response_pair(X, Y, min_samples=4 if debiased else 2)
     n = X.shape[0]
-    xp, _ = namespace_and_device(X)
-    if xp is not np:
-        Xc = _ns.centered_nonconstant(X, "X", "CKA", xp)
-        Yc = _ns.centered_nonconstant(Y, "Y", "CKA", xp)
-        cross, xx, yy, dx, dy = _ns.linear_kernel_terms(Xc, Yc, xp)
-
-        def hsic(c, a, b, n):
-            return _ns.unbiased_hsic(c, a, b, n, xp)
-    else:
-        Xc = centered_nonconstant(X, "X", "CKA")
-        Yc = centered_nonconstant(Y, "Y", "CKA")
-        cross, xx, yy, dx, dy = _linear_kernel_terms(Xc, Yc)
-        hsic = _unbiased_hsic
+    Xc = centered_nonconstant(X, "X", "CKA")
+    Yc = centered_nonconstant(Y, "Y", "CKA")
+    cross, xx, yy, dx, dy = _linear_kernel_terms(Xc, Yc)
+    hsic = _unbiased_hsic
     if debiased:
         cross = hsic(cross, dx, dy, n)
         xx = hsic(xx, dx, dx, n)
@@ -166,14 +175,16 @@ def _procrustes_factor(Ac):
     too, but LAPACK's QR was 5–15× slower than the Gram product + ``eigh`` on this
     shared 2-core machine.)
     """
+    xp, _ = array_namespace(Ac)
     n, p = Ac.shape
     if p <= n:
         return Ac
     K = Ac @ Ac.T
-    with lapack_threads_for(K.size):
-        lam, U = np.linalg.eigh(K)
-    keep = lam > n * np.finfo(lam.dtype).eps * lam[-1]
-    return U[:, keep] * np.sqrt(lam[keep])
+    with lapack_threads_for(n * n):
+        lam, U = xp.linalg.eigh(K)
+    tol = n * float(xp.finfo(lam.dtype).eps) * float(lam[-1])
+    null = n - int(xp.sum(xp.astype(lam > tol, xp.int64)))  # ascending: a leading run
+    return U[:, null:] * xp.sqrt(lam[null:])
 
 
 @validate_params({"X": ["array-like"], "Y": ["array-like"]},
@@ -236,18 +247,13 @@ def procrustes_score(X, Y):
     1.0
     """
     X, Y = check_response_pair(X, Y)
-    xp, _ = namespace_and_device(X)
-    if xp is not np:
-        what = "The Procrustes similarity"
-        Bx = _ns.procrustes_factor(_ns.centered_nonconstant(X, "X", what, xp), xp)
-        By = _ns.procrustes_factor(_ns.centered_nonconstant(Y, "Y", what, xp), xp)
-        return float(min(max(_ns.nuclear_score(Bx, By, xp), 0.0), 1.0))
+    xp, _ = array_namespace(X)
     Bx = _procrustes_factor(centered_nonconstant(X, "X", "The Procrustes similarity"))
     By = _procrustes_factor(centered_nonconstant(Y, "Y", "The Procrustes similarity"))
     M = Bx.T @ By
-    with lapack_threads_for(M.size):
-        nuclear = np.linalg.svd(M, compute_uv=False).sum()
-    score = nuclear / (np.linalg.norm(Bx) * np.linalg.norm(By))
+    with lapack_threads_for(M.shape[0] * M.shape[1]):
+        nuclear = float(xp.sum(xp.linalg.svdvals(M)))
+    score = nuclear / (_norm(Bx, xp) * _norm(By, xp))
     return float(min(max(score, 0.0), 1.0))
 
 

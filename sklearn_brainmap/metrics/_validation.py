@@ -3,8 +3,8 @@
 import numpy as np
 
 from ..utils import check_response_matrix, check_same_stimuli, constant_columns
-from ..utils._array_api import namespace_and_device, to_namespace
-from ..utils._stats import rescaled
+from ..utils._array_api import (array_namespace, ldexp, max_abs, namespace_and_device,
+                                scalar_exponent, to_namespace)
 
 
 def check_response_pair(X, Y, *, min_samples=2):
@@ -41,13 +41,19 @@ def centered_nonconstant(A, name, measure):
     Constant columns are set to exactly zero (centring leaves rounding residue), so
     that they contribute nothing, as a unit without variance should.
     """
-    A, _ = rescaled(A)
+    xp, device = array_namespace(A)
+    A = _rescaled(A, xp)
     constant = constant_columns(A)
     if constant.all():
         raise ValueError(
             f"{measure} is undefined when every unit of {name} is constant "
             f"({name} has {A.shape[1]} unit(s) and no variance across stimuli).")
-    Ac = A - A.mean(axis=0)
+    Ac = A - xp.mean(A, axis=0)
     if constant.any():
-        Ac[:, constant] = 0.0
-    return rescaled(Ac)[0]
+        Ac *= xp.asarray(~constant, dtype=Ac.dtype, device=device)
+    return _rescaled(Ac, xp)
+
+
+def _rescaled(A, xp):
+    """``A`` divided by a power of two near its largest magnitude (exact)."""
+    return ldexp(A, -(0 if 0 in A.shape else scalar_exponent(float(max_abs(A, xp)))))

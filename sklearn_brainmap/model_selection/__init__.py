@@ -1,6 +1,7 @@
 """Population analysis: mappings between every pair of profiles, the comparison of
 transform classes, profile summaries and scorers, pooled and bidirectional scores,
-subsampling curves and the neuron-to-unit ratio."""
+subsampling curves and the neuron-to-unit ratio, and the cross-validated RSA analyses
+(reweighted and feature-weighted RSA, variance partitioning, remixed RDMs)."""
 
 from ._comparison import (Candidate, ComparisonResult, compare_transform_classes,
                           default_candidates)
@@ -13,6 +14,8 @@ from ._orderings import hierarchy_agreement, rank_agreement
 from ._pooled_predictions import (layer_area_predictions, pooled_area_predictions,
                                   pooled_predictions)
 from ._silhouette_null import silhouette_permutation_test
+from ._remixed_rdm import remixed_rdm
+from ._rsa_analyses import feature_weighted_rsa, reweighted_rsa, variance_partitioning
 from ._scorers import population_scorer, predictivity_scorer, silhouette_scorer
 from ._subsampling import (CurveFit, fit_subsampling_curve, neuron_to_unit_ratio,
                            subsampling_curve)
@@ -29,6 +32,7 @@ __all__ = [
     "cross_animal_ceiling",
     "cross_val_unit_scores",
     "default_candidates",
+    "feature_weighted_rsa",
     "fit_subsampling_curve",
     "hierarchy_agreement",
     "layer_area_predictions",
@@ -42,9 +46,12 @@ __all__ = [
     "predictivity_scorer",
     "profile_dissimilarity",
     "rank_agreement",
+    "remixed_rdm",
+    "reweighted_rsa",
     "same_area_predictivity",
     "silhouette_permutation_test",
     "silhouette_scorer",
     "subsampling_curve",
     "targets_separable",
+    "variance_partitioning",
 ]

@@ -15,7 +15,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import (AGGREGATES, UNIT_SCORES, ConstantUnitWarning, aggregate_unit_scores,
                      blas_threads_for, constant_columns, warn_constant)
 from ..utils._dask import scattered
-from ..utils import _stats_namespace as _xp_stats
 from ..utils._array_api import float_dtypes, namespace_and_device, to_namespace, to_numpy
 from ._profiles import (area_silhouette, check_profile_labels, profile_dissimilarity,
                         same_area_predictivity, split_profiles)
@@ -286,9 +285,7 @@ class PairwiseMapping(BaseEstimator):
         self.estimators_ = []
         if self._is_measure():
             return self
-        xp, _ = namespace_and_device(Y)
-        warn_constant(constant_columns(Y) if xp is np else _xp_stats.constant_columns(Y, xp),
-                      "population",
+        warn_constant(constant_columns(Y), "population",
                       "as targets their scores are NaN and excluded from the aggregate.")
         separable = (targets_separable(self.estimator) if self.per_pair == "auto"
                      else not self.per_pair)
@@ -358,15 +355,14 @@ class PairwiseMapping(BaseEstimator):
         n = len(self.profiles_)
         cols = self._columns
         xp, device = namespace_and_device(X)
+        score = UNIT_SCORES[self.scoring]  # on the device; aggregates on the host
+
+        def unit_score(true, pred):
+            return to_numpy(score(true, pred))
+
         if xp is np:
-            unit_score, hstack, reshape = UNIT_SCORES[self.scoring], np.hstack, np.reshape
-        else:  # per-unit scores on the device; their aggregates on the host
-            score_ns = {"r2": _xp_stats.columnwise_r2,
-                        "pearson": _xp_stats.columnwise_pearson}[self.scoring]
-
-            def unit_score(true, pred):
-                return to_numpy(score_ns(true, pred, xp))
-
+            hstack, reshape = np.hstack, np.reshape
+        else:
             def hstack(arrays):
                 return xp.concat(arrays, axis=1)
             reshape = xp.reshape

@@ -1,6 +1,10 @@
-"""Helpers shared across sklearn_brainmap: validation and warnings, statistical kernels,
-unit scores and their aggregation, BLAS thread control, blocking, optimal transport,
-Dask (optional)."""
+"""Helpers for users of sklearn_brainmap: its warnings, the checks of response matrices
+and folds, Dask (optional), and optimal transport between units.
+
+The package's own shared helpers (statistical kernels, unit scores and their
+aggregation, BLAS thread control, blocking, Adam, array-API dispatch) live in the
+private modules of this subpackage.
+"""
 
 from ._blocks import column_blocks, index_blocks
 from ._dask import dask_parallel
@@ -20,31 +24,18 @@ from ._validation import (
     warn_constant,
 )
 
+#: The public helpers: warnings, input checks, Dask, optimal transport. The other names
+#: imported above are the package's internal helpers (kernels, blocking, BLAS threads,
+#: validation of the estimators); they stay importable here for this release but are
+#: not part of the public API and may move.
 __all__ = [
-    "AGGREGATES",
     "AboveCeilingWarning",
     "ConstantUnitWarning",
     "Matching",
-    "UNIT_SCORES",
-    "aggregate_unit_scores",
-    "blas_thread_count",
-    "blas_threads_for",
     "check_folds",
     "check_response_matrix",
     "check_same_stimuli",
-    "classical_mds",
-    "column_blocks",
-    "columnwise_pearson",
-    "columnwise_r2",
-    "constant_columns",
     "dask_parallel",
-    "index_blocks",
-    "lapack_threads_for",
-    "one_blas_thread",
     "transport_plan",
-    "unit_columns",
     "unit_matching",
-    "validate_predict_data",
-    "validate_regression_data",
-    "warn_constant",
 ]

@@ -3,10 +3,11 @@
 With ``sklearn.set_config(array_api_dispatch=True)`` (and ``SCIPY_ARRAY_API=1`` in the
 environment before SciPy is imported), the functions and classes listed in
 :data:`ARRAY_API_SUPPORT` run in the namespace and on the device of their inputs
-(PyTorch, CuPy, array-api-strict, ...) and return arrays of that namespace. NumPy
-inputs, with dispatch on or off, keep the NumPy kernels: they are tuned for NumPy
-(in-place updates, BLAS thread control, cache blocking) and the generic path would
-only be slower there.
+(PyTorch, CuPy, array-api-strict, ...) and return arrays of that namespace. Each
+algorithm is one function for every namespace, as in scikit-learn: it takes ``xp`` from
+its inputs (:func:`array_namespace`, which gives NumPy arrays scikit-learn's array-API
+view of NumPy), and keeps its NumPy-only speed-ups (in-place updates, ``einsum``, cache
+blocking) as small ``if is_numpy(xp):`` blocks.
 
 The helpers here are thin layers over scikit-learn's own
 (:func:`sklearn.utils._array_api.get_namespace_and_device`, ``move_to``), so that the
@@ -19,7 +20,7 @@ import math
 import numpy as np
 from sklearn import get_config
 from sklearn.utils._array_api import (_convert_to_numpy, _is_numpy_namespace,
-                                      get_namespace_and_device)
+                                      get_namespace, get_namespace_and_device)
 
 try:  # scikit-learn >= 1.8
     from sklearn.utils._array_api import move_to
@@ -57,6 +58,53 @@ def namespace_and_device(*arrays):
     if not is_array_api or _is_numpy_namespace(xp):
         return np, None
     return xp, device
+
+
+try:  # the array-API view of NumPy that scikit-learn uses (NumPy 1.x included)
+    from sklearn.externals.array_api_compat import numpy as _NUMPY
+except ImportError:  # pragma: no cover
+    _NUMPY = get_namespace(np.zeros(0))[0]
+
+
+def array_namespace(*arrays):
+    """``(xp, device)`` for a kernel written once for every namespace.
+
+    As :func:`namespace_and_device`, except that NumPy arrays get scikit-learn's
+    array-API view of NumPy (``xp.astype``, ``xp.concat``, ``xp.clip(min=...)`` on any
+    NumPy version; it returns plain ``ndarray``), so that a kernel uses ``xp.*``
+    throughout and keeps NumPy-only speed-ups in ``if is_numpy(xp):`` blocks.
+    """
+    xp, device = namespace_and_device(*arrays)
+    return (_NUMPY, None) if xp is np else (xp, device)
+
+
+def is_numpy(xp):
+    """Whether ``xp`` is NumPy (or scikit-learn's array-API view of it)."""
+    return xp is np or _is_numpy_namespace(xp)
+
+
+def itemsize(dtype, xp):
+    """Bytes per element of a floating ``dtype`` of ``xp``."""
+    return xp.finfo(dtype).bits // 8
+
+
+def ldexp(A, e):
+    """``A · 2**e`` for an int ``e`` (exact in binary floating point), in the dtype and
+    namespace of ``A``; ``A`` itself, not a copy, when ``e`` is 0.
+
+    NumPy arrays (where ``e`` may also be an array of exponents) use ``np.ldexp``,
+    without a warning where it over- or underflows (the callers check the results).
+    Other namespaces have no ``ldexp``: two products by powers of two, so that neither
+    factor leaves the float range where ``A · 2**e`` is representable but ``2**e`` alone
+    is not.
+    """
+    if np.ndim(e) == 0 and e == 0:
+        return A
+    if isinstance(A, np.ndarray) or np.isscalar(A):
+        with np.errstate(over="ignore", under="ignore"):
+            return np.ldexp(A, e)
+    half = int(e) // 2
+    return (A * 2.0**half) * 2.0**(int(e) - half)
 
 
 def to_namespace(A, xp, device):
@@ -136,6 +184,8 @@ def first_argmin(A, xp, axis=0):
     may return a later index), and NumPy's choice among tied candidates is what the
     package documents: the smallest penalty, the lowest source index.
     """
+    if is_numpy(xp):  # NumPy's argmin is tie-stable
+        return int(np.argmin(A)) if axis is None else np.argmin(A, axis=axis)
     if axis is None:
         A = xp.reshape(A, (-1,))
         return int(first_argmin(A[:, None], xp, axis=0)[0])

@@ -9,6 +9,7 @@ when ``dask.array`` is already imported, so :func:`is_dask_array` looks in
 
 import contextlib
 import sys
+import uuid
 
 import joblib
 from sklearn.utils._param_validation import validate_params
@@ -66,6 +67,94 @@ def default_client():
         return get_default()
     except ValueError:
         return None
+
+
+def _scatter(design, client):
+    """``design`` on every worker (a reference in each task), or in the local graph."""
+    import dask
+
+    if client is not None:
+        # in a list: a (named) tuple given alone would be scattered element by element
+        [future] = client.scatter([design], broadcast=True, hash=False)
+        return future
+    # traverse=False: a named tuple of arrays is one object, not a collection to unpack
+    return dask.delayed(design, name=f"design-{uuid.uuid4().hex}", traverse=False)
+
+
+def _as_completed(tasks, columns, client):
+    """Yield ``(columns, result)`` of each task as it completes (any order)."""
+    import dask
+
+    if client is None:
+        yield from zip(columns, dask.compute(*tasks))
+        return
+    from distributed import as_completed
+
+    futures = client.compute(tasks)
+    index = {f.key: i for i, f in enumerate(futures)}
+    for future, result in as_completed(futures, with_results=True):
+        yield columns[index[future.key]], result
+        future.release()
+
+
+def _without(result, name):
+    return result._replace(**{name: None})
+
+
+def map_target_chunks(fn, design, Y, *args, keep=None):
+    """Run ``fn(design, Y_chunk, *args, first=j)`` on every chunk of targets of ``Y``.
+
+    The stage of an algorithm whose targets are independent once a design of ``X`` is
+    prepared (ridge, banded ridge), mapped over the chunks of targets (columns) of a
+    Dask array on the Dask workers: the design is sent to every worker once (scattered
+    with the default ``distributed`` client; one node of the graph with Dask's local
+    scheduler), each task reads one chunk of ``Y`` (chunks along stimuli are merged
+    first), and ``first`` is the index of the chunk's first target (for messages).
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(design, Y_chunk, *args, first=j)``, returning a named tuple.
+    design : object
+        What every chunk needs (picklable: a named tuple of arrays).
+    Y : dask.array.Array of shape (n_samples, n_targets)
+    *args
+        Further arguments of ``fn`` (small: they travel with every task).
+    keep : (str, tuple, dtype) or None, default=None
+        ``(name, row_shape, dtype)``: the field ``name`` of every result (an array with
+        one row of shape ``row_shape`` per target) stays on the cluster, persisted, as
+        one Dask array concatenated along targets, and the results come back with
+        ``None`` in its place.
+
+    Returns
+    -------
+    results : iterator of (slice, result)
+        The columns of ``Y`` of each chunk and its result, as the tasks complete.
+    kept : dask.array.Array or None
+        The field ``keep`` names, of all targets.
+    """
+    import dask
+    import dask.array as da
+    import numpy as np
+
+    if len(Y.chunks[0]) > 1:  # each task needs all stimuli of its targets
+        Y = Y.rechunk({0: -1})
+    starts = np.cumsum((0,) + Y.chunks[1]).tolist()
+    columns = [slice(a, b) for a, b in zip(starts[:-1], starts[1:])]
+    client = default_client()
+    shared = _scatter(design, client)
+    tasks = [dask.delayed(fn, pure=True)(shared, block, *args, first=cols.start)
+             for block, cols in zip(Y.to_delayed().ravel(), columns)]
+    if keep is None:
+        return _as_completed(tasks, columns, client), None
+    name, row_shape, dtype = keep
+    tasks = dask.persist(*tasks)  # each chunk's result stays on its worker
+    kept = da.concatenate(
+        [da.from_delayed(dask.delayed(getattr)(task, name),
+                         shape=(cols.stop - cols.start, *row_shape), dtype=dtype)
+         for task, cols in zip(tasks, columns)], axis=0).persist()
+    rest = dask.compute(*[dask.delayed(_without)(task, name) for task in tasks])
+    return zip(columns, rest), kept
 
 
 def _in_dask_worker():

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ._array_api import array_namespace, is_numpy, max_abs, power_of_two
 from ._validation import constant_columns
 
 
@@ -92,38 +93,65 @@ def unit_columns(A):
     >>> constant.tolist(), bool(np.isclose(np.linalg.norm(U[:, 0]), 1.0))
     ([False, True], True)
     """
-    A = np.asarray(A)
-    if A.dtype not in (np.float32, np.float64):
-        A = A.astype(np.float64)
+    xp, device = array_namespace(A)
+    if is_numpy(xp):
+        A = np.asarray(A)
+        if A.dtype not in (np.float32, np.float64):
+            A = A.astype(np.float64)
     if A.shape[0] == 0:
-        return A.copy(), np.full(A.shape[1], np.nan), np.zeros(A.shape[1]), \
-            np.zeros(A.shape[1], dtype=bool)
-    hi, lo = A.max(axis=0), A.min(axis=0)
-    top = np.maximum(hi, -lo)
+        return (A * 1.0, xp.full(A.shape[1], xp.nan, device=device),
+                xp.zeros(A.shape[1], device=device),
+                xp.zeros(A.shape[1], dtype=xp.bool, device=device))
+    hi, lo = xp.max(A, axis=0), xp.min(A, axis=0)
+    top = xp.maximum(hi, -lo)
     # the test of constant_columns, from the same two reductions
     with np.errstate(over="ignore"):  # a range beyond the float range: inf, not constant
-        constant = hi - lo <= 16 * np.finfo(A.dtype).eps * top
-    e = np.frexp(top)[1]
-    if np.abs(e).max() <= np.finfo(A.dtype).maxexp // 4:
+        constant = hi - lo <= 16 * float(xp.finfo(A.dtype).eps) * top
+    scale = powers_of_two(top, xp)
+    if _within_square_range(scale, xp):
         # squares of magnitudes within 2**±256 (float64) neither overflow nor underflow
-        mean = A.mean(axis=0)
+        mean = xp.mean(A, axis=0)
         U = A - mean
-        e = None
+        scale = None
     else:
         # divided by a power of two per column (exact): sums of squares of data at
         # 1e-300 or 1e300 stay in range, and the result does not change
-        U = np.ldexp(A, -e)
-        mean = U.mean(axis=0)
+        U = A / scale
+        mean = xp.mean(U, axis=0)
         U -= mean
-    norm = np.sqrt(np.einsum("ij,ij->j", U, U))
-    norm[constant] = 0.0
-    U[:, constant] = 0.0
-    scale = np.where(constant, 1.0, norm).astype(U.dtype, copy=False)
-    U /= scale
-    if e is not None:
+    norm = xp.sqrt(column_sum_squares(U))
+    norm = xp.where(constant, xp.zeros_like(norm), norm)
+    U /= xp.where(constant, xp.ones_like(norm), norm)
+    U *= xp.astype(~constant, U.dtype)  # exactly 0 (their centred values are noise)
+    if scale is not None:
         with np.errstate(over="ignore"):  # inf: a norm beyond the float range (documented)
-            mean, norm = np.ldexp(mean, e), np.ldexp(norm, e)
+            mean, norm = mean * scale, norm * scale
     return U, mean, norm, constant
+
+
+def column_sum_squares(A):
+    """``Σ_i A_ij²`` of every column (NumPy: one pass, no temporary of the size of ``A``)."""
+    xp, _ = array_namespace(A)
+    if is_numpy(xp):
+        return np.einsum("ij,ij->j", A, A)
+    return xp.sum(A * A, axis=0)
+
+
+def powers_of_two(top, xp):
+    """Powers of two ``s`` with ``top / s`` in ``[1, 2)`` (NumPy: ``frexp``, exact) or
+    ``[0.5, 2)`` (elsewhere, from ``log2``); 1 where ``top`` is 0 or not finite. (One
+    below ``frexp``'s, so that the largest float's scale is itself finite.)"""
+    if is_numpy(xp):
+        e = np.frexp(top)[1]
+        return np.ldexp(np.ones_like(top), np.where(e == 0, 0, e - 1))
+    return power_of_two(top * 0.5, xp)
+
+
+def _within_square_range(scale, xp):
+    """Whether squares (and sums of them) of magnitudes ``scale`` stay in the float range."""
+    maxexp = 128 if xp.finfo(scale.dtype).bits == 32 else 1024  # (finfo.maxexp: NumPy's)
+    limit = 2.0 ** (maxexp // 4 + 1)
+    return bool(xp.all((scale <= limit) & (scale >= 1.0 / limit)))
 
 
 def columnwise_r2(Y_true, Y_pred, sample_weight=None):
@@ -159,38 +187,40 @@ def columnwise_r2(Y_true, Y_pred, sample_weight=None):
     >>> columnwise_r2(y, y + [[0.1, 0.0], [-0.1, 0.0], [0.0, 0.0]]).round(2)
     array([0.99,  nan])
     """
-    Y_true, Y_pred = _float_columns(Y_true), _float_columns(Y_pred)
+    xp, device = array_namespace(Y_true, Y_pred)
+    Y_true, Y_pred = _float_columns(Y_true, xp), _float_columns(Y_pred, xp)
     if Y_true.shape != Y_pred.shape:
         raise ValueError(f"Y_true and Y_pred must have the same shape; got {Y_true.shape} "
                          f"and {Y_pred.shape}.")
-    e = power_of_two_exponents(Y_true, axis=0)
-    if np.abs(e).max(initial=0) > np.finfo(Y_true.dtype).maxexp // 4:
-        # one power of two per column (exact): R² is unchanged, the squares stay in range
-        Y_true, Y_pred = np.ldexp(Y_true, -e), np.ldexp(Y_pred, -e)
+    if Y_true.shape[0]:
+        scale = powers_of_two(max_abs(Y_true, xp, axis=0), xp)
+        if not _within_square_range(scale, xp):
+            # one power of two per column (exact): R² is unchanged, squares stay in range
+            Y_true, Y_pred = Y_true / scale, Y_pred / scale
     resid = Y_true - Y_pred
     if sample_weight is None:
-        centred = Y_true - Y_true.mean(axis=0)
-        ss_res = np.einsum("ij,ij->j", resid, resid)
-        ss_tot = np.einsum("ij,ij->j", centred, centred)
+        ss_res = column_sum_squares(resid)
+        ss_tot = column_sum_squares(Y_true - xp.mean(Y_true, axis=0))
         constant = constant_columns(Y_true)
     else:
-        w = np.asarray(sample_weight, dtype=np.float64)
+        w = np.asarray(sample_weight, dtype=np.float64) if is_numpy(xp) else sample_weight
         if w.shape != (Y_true.shape[0],):
             raise ValueError(f"sample_weight must have shape ({Y_true.shape[0]},), one "
                              f"weight per sample; got {w.shape}.")
-        w, _ = rescaled(w)
-        centred = Y_true - np.average(Y_true, axis=0, weights=w)
-        ss_res = np.einsum("i,ij,ij->j", w, resid, resid)
-        ss_tot = np.einsum("i,ij,ij->j", w, centred, centred)
+        w = w / powers_of_two(xp.max(w), xp)
+        centred = Y_true - (w @ Y_true) / xp.sum(w)
+        ss_res = w @ (resid * resid)
+        ss_tot = w @ (centred * centred)
         constant = constant_columns(Y_true[w > 0])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r2 = 1.0 - ss_res / ss_tot
-    r2[constant] = np.nan
-    return r2
+    return xp.where(xp.asarray(constant, device=device), xp.full_like(r2, xp.nan), r2)
 
 
-def _float_columns(A):
+def _float_columns(A, xp):
     """``A`` as a 2-D float array (float32 kept), without copying arrays that are."""
+    if not is_numpy(xp):
+        return xp.reshape(A, (A.shape[0], -1)) if A.ndim == 1 else A
     A = np.asarray(A)
     if A.dtype not in (np.float32, np.float64):
         A = A.astype(np.float64)
@@ -219,15 +249,16 @@ def columnwise_pearson(Y_true, Y_pred):
     >>> columnwise_pearson(y, 2 * y + 1).round(6)
     array([1., 1.])
     """
-    Y_true, Y_pred = _float_columns(Y_true), _float_columns(Y_pred)
+    xp, _ = array_namespace(Y_true, Y_pred)
+    Y_true, Y_pred = _float_columns(Y_true, xp), _float_columns(Y_pred, xp)
     if Y_true.shape != Y_pred.shape:
         raise ValueError(f"Y_true and Y_pred must have the same shape; got {Y_true.shape} "
                          f"and {Y_pred.shape}.")
     Ut, *_, const_t = unit_columns(Y_true)
     Up, *_, const_p = unit_columns(Y_pred)
-    r = np.einsum("ij,ij->j", Ut, Up)
-    r[const_t | const_p] = np.nan
-    return np.clip(r, -1.0, 1.0)
+    r = np.einsum("ij,ij->j", Ut, Up) if is_numpy(xp) else xp.sum(Ut * Up, axis=0)
+    r = xp.clip(r, min=-1.0, max=1.0)
+    return xp.where(const_t | const_p, xp.full_like(r, xp.nan), r)
 
 
 @validate_params(

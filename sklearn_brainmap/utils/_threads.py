@@ -2,7 +2,9 @@
 thread (threadpoolctl, one cached controller)."""
 
 import contextlib
+import contextvars
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, validate_params
@@ -66,3 +68,24 @@ def lapack_threads_for(n_elements, threshold=2**16):
     costs about a millisecond).
     """
     return one_blas_thread() if n_elements >= threshold else contextlib.nullcontext()
+
+
+def run_blocks(solve, blocks, workers, flops_per_target, *, threshold=_SMALL_PRODUCT_FLOPS):
+    """``[solve(block) for block in blocks]`` (slices of targets), in ``workers`` threads.
+
+    One worker: each block's products on one BLAS thread when they are small
+    (``flops_per_target × block size`` below ``threshold``, :func:`blas_threads_for`).
+    Several: one BLAS thread each (the BLAS limit is process-wide), every task in a
+    copy of the caller's context (NumPy's error state).
+    """
+    if workers == 1:
+        solutions = []
+        for block in blocks:
+            with blas_threads_for(flops_per_target * (block.stop - block.start),
+                                  threshold=threshold):
+                solutions.append(solve(block))
+        return solutions
+    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+        tasks = [pool.submit(contextvars.copy_context().run, solve, block)
+                 for block in blocks]
+        return [task.result() for task in tasks]

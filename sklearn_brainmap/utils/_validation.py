@@ -15,7 +15,8 @@ except ImportError:  # pragma: no cover
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _num_samples, check_array, validate_data
 
-from ._array_api import check_namespace_support, float_dtypes, namespace_and_device, to_namespace
+from ._array_api import (array_namespace, check_namespace_support, float_dtypes, is_numpy,
+                         namespace_and_device, to_namespace, to_numpy)
 
 
 class ConstantUnitWarning(UserWarning):
@@ -41,7 +42,8 @@ def constant_columns(A):
 
     A column counts as constant when its range is within a few ulps of its largest
     absolute value, so that a column made constant by arithmetic (``x - x.mean()`` of a
-    constant) is caught as well as an exactly constant one.
+    constant) is caught as well as an exactly constant one. ``A`` may be an array of any
+    array-API namespace (two reductions on its device); the mask is a NumPy array.
 
     Examples
     --------
@@ -50,13 +52,19 @@ def constant_columns(A):
     >>> constant_columns(np.array([[1.0, 0.0], [1.0, 2.0]])).tolist()
     [True, False]
     """
-    A = np.asarray(A)
+    xp, _ = array_namespace(A)
+    if is_numpy(xp):
+        A = np.asarray(A)
     if A.shape[0] == 0:
         return np.zeros(A.shape[1], dtype=bool)
-    eps = np.finfo(A.dtype).eps if A.dtype.kind == "f" else np.finfo(float).eps
-    scale = np.max(np.abs(A), axis=0)
+    floating = xp.isdtype(A.dtype, "real floating")
+    eps = float(xp.finfo(A.dtype if floating else xp.float64).eps)
+    # two reductions: no temporary of the size of A
+    hi, lo = xp.max(A, axis=0), xp.min(A, axis=0)
+    if not floating:
+        hi, lo = xp.astype(hi, xp.float64), xp.astype(lo, xp.float64)
     with np.errstate(over="ignore"):  # a range beyond the float range: inf, not constant
-        return np.ptp(A, axis=0) <= 16 * eps * scale
+        return to_numpy(hi - lo <= 16 * eps * xp.maximum(hi, -lo))
 
 
 def warn_constant(mask, what, consequence, stacklevel=3):

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from scipy import stats
 from sklearn import linear_model as sklm
@@ -384,13 +384,21 @@ def test_linear_nonlinear_on_tiny_sources_matches_scipy(scale):
 
 
 @given(k=st.integers(-300, -10), seed=st.integers(0, 2**16))
+@example(k=-136, seed=10763).via("failed under the dev profile (threaded BLAS)")
+@example(k=-282, seed=47458).via("failed under the dev profile (threaded BLAS)")
 def test_linear_nonlinear_fits_do_not_depend_on_the_scale_of_tiny_sources(k, seed):
-    # where the transform is exponential in x (|x| ≲ 1e-8), scaling x scales 1/λ
+    # where the transform is exponential in x (|x| ≲ 1e-8), scaling x scales 1/λ.
+    # The comparison is relative to the scale of the predictions: where a column's
+    # transform is nearly linear (|λx| ≪ 1) its likelihood is flat to rounding, and
+    # c·X is not an exact rescaling of 1e-10·X (decimal factors round differently), so
+    # λ·scale legitimately differs there (by 0.3% at seed 10763, k=-136, with threaded
+    # BLAS); the predictions then agree to ~4e-8 of their largest magnitude, but by
+    # 1.06e-6 of one element near 0.2 (a value 650 times smaller than the largest)
     X, Y = glm_data("LinearNonlinear", seed)
     ref = LinearNonlinear(tol=1e-10).fit(1e-10 * X, Y).predict(1e-10 * X)
     c = 10.0**k
     pred = LinearNonlinear(tol=1e-10).fit(c * X, Y).predict(c * X)
-    np.testing.assert_allclose(pred, ref, rtol=1e-6)
+    np.testing.assert_allclose(pred, ref, rtol=1e-6, atol=1e-6 * np.abs(ref).max())
 
 
 def test_linear_nonlinear_refuses_sources_no_lambda_can_transform():

@@ -276,7 +276,7 @@ def test_array_api_strict_equals_numpy(cv, refine, shape):
 def test_variance_partitioning_banded_does_not_depend_on_units():
     """With banded=True the partition is the same whatever a feature set's units; with
     one shared penalty (Ridge) it is not."""
-    from sklearn_brainmap.metrics import variance_partitioning
+    from sklearn_brainmap.model_selection import variance_partitioning
 
     rng = np.random.default_rng(0)
     n = 120

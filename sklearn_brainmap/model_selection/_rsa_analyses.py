@@ -1,4 +1,4 @@
-"""Advanced RSA: reweighting, feature-weighted RSA, variance partitioning and remixing.
+"""Cross-validated RSA analyses: reweighting, feature-weighted RSA, variance partitioning.
 
 Every cross-validated analysis here splits *stimuli*, not RDM entries: a fold's model is
 fitted on the dissimilarities among its training stimuli and evaluated on those among
@@ -6,22 +6,18 @@ its test stimuli, so no test stimulus informs the fit (pairs of one training and
 test stimulus are used by neither side).
 """
 
-import itertools
 import warnings
 from numbers import Real
 
 import numpy as np
 from scipy.optimize import nnls
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import check_cv, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
+from ..metrics._rsa import COMPARISONS, compare_rdms
 from ..utils import check_folds, check_response_matrix, check_same_stimuli, columnwise_r2
-from ._rsa import COMPARISONS, RDM_METRICS, compare_rdms, rdm
+from ._variance_components import _partitions, _subsets
 
 
 def _square_rdms(rdms, name):
@@ -156,7 +152,8 @@ def reweighted_rsa(model_rdms, brain_rdm, *, cv=5, compare="spearman"):
     --------
     >>> import numpy as np
     >>> from sklearn.model_selection import KFold
-    >>> from sklearn_brainmap.metrics import rdm, reweighted_rsa
+    >>> from sklearn_brainmap.metrics import rdm
+    >>> from sklearn_brainmap.model_selection import reweighted_rsa
     >>> rng = np.random.default_rng(0)
     >>> layers = [rng.standard_normal((40, 30)) for _ in range(3)]
     >>> models = np.array([rdm(L, metric="euclidean") for L in layers])
@@ -234,7 +231,8 @@ def feature_weighted_rsa(X, brain_rdm, *, cv=5, alpha=0.1, compare="spearman"):
     --------
     >>> import numpy as np
     >>> from sklearn.model_selection import KFold
-    >>> from sklearn_brainmap.metrics import feature_weighted_rsa, rsa_score
+    >>> from sklearn_brainmap.metrics import rsa_score
+    >>> from sklearn_brainmap.model_selection import feature_weighted_rsa
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((40, 6))
     >>> brain = np.square(X[:, :2, None] - X[:, :2].T[None]).sum(axis=1)  # units 0, 1
@@ -259,32 +257,6 @@ def feature_weighted_rsa(X, brain_rdm, *, cv=5, alpha=0.1, compare="spearman"):
     weights, _ = _nnls_fit(full, brain[rows, cols], penalty)
     return Bunch(score=_summary(scores), fold_scores=scores, weights=weights,
                  fold_weights=fold_weights)
-
-
-def _subsets(names):
-    return [combo for r in range(1, len(names) + 1)
-            for combo in itertools.combinations(names, r)]
-
-
-def _partitions(names, r2):
-    """Venn-diagram components from the R² of every union of predictors.
-
-    With ``f(S)`` the R² of the union ``S`` and ``g(U) = f(all) − f(all ∖ U)`` (the
-    variance only the predictors in ``U`` can explain), the component explained by
-    exactly the predictors in ``T`` is the Möbius inversion
-    ``μ(T) = Σ_{∅≠U⊆T} (−1)^{|T|−|U|} g(U)``. Two predictors: ``μ(A) = f(AB) − f(B)``,
-    ``μ(AB) = f(A) + f(B) − f(AB)``.
-    """
-    every = tuple(names)
-
-    def f(subset):
-        return r2[tuple(n for n in names if n in subset)] if subset else 0.0
-
-    def g(U):
-        return f(every) - f(tuple(n for n in names if n not in U))
-
-    return {T: sum((-1) ** (len(T) - len(U)) * g(U) for U in _subsets(list(T)))
-            for T in _subsets(list(names))}
 
 
 def _rdm_r2(designs, brain, folds, positive):
@@ -407,7 +379,7 @@ def variance_partitioning(predictors, target, *, kind="features", cv=5, estimato
     --------
     >>> import numpy as np
     >>> from sklearn.model_selection import KFold
-    >>> from sklearn_brainmap.metrics import variance_partitioning
+    >>> from sklearn_brainmap.model_selection import variance_partitioning
     >>> rng = np.random.default_rng(0)
     >>> s, a, b = rng.standard_normal((3, 500))     # A sees s and a, B sees s and b
     >>> y = s + a + b + 0.1 * rng.standard_normal(500)
@@ -468,69 +440,3 @@ def variance_partitioning(predictors, target, *, kind="features", cv=5, estimato
     return Bunch(r2=r2, components=components,
                  unique={n: components[(n,)] for n in names},
                  shared=components[tuple(names)])
-
-
-@validate_params(
-    {"X": ["array-like"], "y": ["array-like"],
-     "classifier": [HasMethods(["fit", "decision_function"]), None],
-     "cv": _CV, "metric": [StrOptions(RDM_METRICS)]},
-    prefer_skip_nested_validation=True,
-)
-def remixed_rdm(X, y, *, classifier=None, cv=5, metric="euclidean"):
-    """The RDM of a linear classifier's cross-validated decision values (remixing).
-
-    A classifier is trained on a layer's responses ``X`` to predict the task category
-    ``y`` of each stimulus; every stimulus's decision values (one per category; one
-    for two categories) come from the fold where it was held out
-    (:func:`~sklearn.model_selection.cross_val_predict`); the RDM of those values
-    (:func:`rdm`) is the layer "remixed" into category-discriminant dimensions, to be
-    compared with a brain RDM (``rsa_score(..., rdm_metric="precomputed")``).
-
-    Parameters
-    ----------
-    X : array-like of shape (n_stimuli, n_units)
-    y : array-like of shape (n_stimuli,)
-        Category labels (at least 2 categories).
-    classifier : classifier with ``decision_function``, default=None
-        ``make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))`` by
-        default (a linear classifier, as in Khaligh-Razavi & Kriegeskorte, who used
-        linear SVMs).
-    cv : int, cross-validation generator or iterable, default=5
-        ``StratifiedKFold(5)`` for an int.
-    metric : {"euclidean", "correlation", "cosine"}, default="euclidean"
-        Euclidean by default: with few categories the decision values have few
-        dimensions (one for two categories), where the correlation distance is
-        undefined or coarse.
-
-    Returns
-    -------
-    D : ndarray of shape (n_stimuli, n_stimuli)
-
-    References
-    ----------
-    Khaligh-Razavi & Kriegeskorte (2014), Deep supervised, but not unsupervised,
-    models may explain IT cortical representation, *PLoS Comput. Biol.* 10
-    ("remixing" of features by category-discriminant linear readouts).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_brainmap.metrics import remixed_rdm
-    >>> rng = np.random.default_rng(0)
-    >>> y = np.repeat([0, 1, 2], 20)
-    >>> X = rng.standard_normal((60, 10)) + 3 * np.eye(10)[y]
-    >>> D = remixed_rdm(X, y)
-    >>> same, other = D[:20, :20].mean(), D[:20, 20:].mean()
-    >>> bool(same < other)
-    True
-    """
-    X = check_response_matrix(X, "X", min_samples=4)
-    y = np.asarray(y)
-    check_same_stimuli(X, y, names=("X", "y"))
-    if np.unique(y).size < 2:
-        raise ValueError("y has a single category: a classifier needs at least 2.")
-    if classifier is None:
-        classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    folds = list(check_cv(cv, y, classifier=True).split(X, y))
-    decision = cross_val_predict(classifier, X, y, cv=folds, method="decision_function")
-    return rdm(decision.reshape(X.shape[0], -1), metric=metric)

@@ -7,12 +7,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.linear_model import Ridge as SkRidge
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
-from sklearn_brainmap.metrics import (
+from sklearn_brainmap.metrics import rdm, rsa_score
+from sklearn_brainmap.model_selection import (
     feature_weighted_rsa,
-    rdm,
     remixed_rdm,
     reweighted_rsa,
-    rsa_score,
     variance_partitioning,
 )
 

@@ -10,7 +10,7 @@ Three analyses of one similarity measure against a reference dataset ``X``:
 - :func:`similarity_score_range`: the joint optimisation that traces the lowest and
   highest value one measure can take while another is held at a given value.
 
-The gradients are analytic (:func:`~sklearn_brainmap.metrics.similarity_gradient`);
+The gradients are analytic (:func:`~sklearn_brainmap.inspection.similarity_gradient`);
 the optimiser is Adam (Kingma & Ba 2015), as in the paper.
 """
 
@@ -21,6 +21,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..utils import check_response_matrix, check_same_stimuli
+from ..utils._adam import Adam
 from ._similarity_gradients import (
     GRADIENT_MEASURES,
     _centred,
@@ -30,25 +31,6 @@ from ._similarity_gradients import (
 )
 
 _MEASURE = [StrOptions(set(GRADIENT_MEASURES))]
-
-
-class _Adam:
-    """Adam ascent steps on one array: ``Y ← Y + lr · m̂ / (√v̂ + ε)``."""
-
-    def __init__(self, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.lr, self.b1, self.b2, self.eps = learning_rate, beta1, beta2, eps
-        self.m = self.v = None
-        self.t = 0
-
-    def step(self, Y, grad):
-        if self.m is None:
-            self.m, self.v = np.zeros_like(grad), np.zeros_like(grad)
-        self.t += 1
-        self.m = self.b1 * self.m + (1 - self.b1) * grad
-        self.v = self.b2 * self.v + (1 - self.b2) * grad**2
-        m_hat = self.m / (1 - self.b1**self.t)
-        v_hat = self.v / (1 - self.b2**self.t)
-        return Y + self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 def _principal_components(X, n_components):
@@ -112,7 +94,7 @@ def principal_component_r2(X, Y, *, n_components=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_brainmap.metrics import principal_component_r2
+    >>> from sklearn_brainmap.inspection import principal_component_r2
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((50, 3)) * [3.0, 2.0, 1.0]
     >>> principal_component_r2(X, X[:, :1]).round(2)     # only the first PC
@@ -202,7 +184,7 @@ def optimize_similarity(X, *, measure="cka", n_steps=1000, learning_rate=0.01,
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_brainmap.metrics import optimize_similarity
+    >>> from sklearn_brainmap.inspection import optimize_similarity
     >>> X = np.random.default_rng(0).standard_normal((40, 4)) * [4.0, 2.0, 1.0, 0.5]
     >>> result = optimize_similarity(X, measure="cka", n_steps=300, random_state=0)
     >>> bool(result.scores[-1] > 0.95 > result.scores[0])
@@ -216,7 +198,7 @@ def optimize_similarity(X, *, measure="cka", n_steps=1000, learning_rate=0.01,
         Y = check_response_matrix(init, "init", min_samples=3).astype(np.float64)
         check_same_stimuli(X, Y, names=("X", "init"))
         _check_synthetic(Y, "init")
-    adam = _Adam(learning_rate)
+    adam = Adam([Y], learning_rate, ascent=True)  # Y is a new array: updated in place
     steps, scores, pc_r2 = [], [], []
     for step in range(n_steps + 1):
         score, grad = _score_and_gradient(ref, Y, measure, alpha)
@@ -225,7 +207,7 @@ def optimize_similarity(X, *, measure="cka", n_steps=1000, learning_rate=0.01,
             scores.append(score)
             pc_r2.append(_pc_r2(U, Y))
         if step < n_steps:
-            Y = adam.step(Y, grad)
+            adam.step([grad])
     return Bunch(Y=Y, steps=np.array(steps), scores=np.array(scores),
                  pc_r2=np.clip(np.array(pc_r2), 0.0, 1.0), explained_variance_ratio=ratio)
 
@@ -296,7 +278,7 @@ def pc_perturbation_scores(X, *, measures=("cka", "angular_procrustes", "ridge_r
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_brainmap.metrics import pc_perturbation_scores
+    >>> from sklearn_brainmap.inspection import pc_perturbation_scores
     >>> X = np.random.default_rng(0).standard_normal((60, 3)) * [3.0, 1.0, 0.3]
     >>> result = pc_perturbation_scores(X, measures=["cka"], strengths=[0, 1],
     ...                                 random_state=0)
@@ -396,7 +378,7 @@ def similarity_score_range(X, *, fixed="cka", varied="angular_procrustes",
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_brainmap.metrics import similarity_score_range
+    >>> from sklearn_brainmap.inspection import similarity_score_range
     >>> X = np.random.default_rng(0).standard_normal((30, 3)) * [3.0, 1.0, 0.3]
     >>> r = similarity_score_range(X, targets=[0.8], n_steps=300, random_state=0)
     >>> bool(r.lower[0] <= r.upper[0]), bool(abs(r.fixed_at_upper[0] - 0.8) < 0.02)
@@ -415,11 +397,12 @@ def similarity_score_range(X, *, fixed="cka", varied="angular_procrustes",
            ("lower", "upper", "fixed_at_lower", "fixed_at_upper")}
     for i, target in enumerate(targets):
         for sign, key in ((-1.0, "lower"), (1.0, "upper")):
-            Y, adam = Y0.copy(), _Adam(learning_rate)
+            Y = Y0.copy()
+            adam = Adam([Y], learning_rate, ascent=True)
             for _ in range(n_steps):
                 s_a, g_a = _score_and_gradient(ref, Y, fixed, alpha)
                 _, g_b = _score_and_gradient(ref, Y, varied, alpha)
-                Y = adam.step(Y, sign * g_b - 2.0 * penalty * (s_a - target) * g_a)
+                adam.step([sign * g_b - 2.0 * penalty * (s_a - target) * g_a])
             out[key][i] = _score_and_gradient(ref, Y, varied, alpha)[0]
             out[f"fixed_at_{key}"][i] = _score_and_gradient(ref, Y, fixed, alpha)[0]
     return Bunch(targets=targets, **out)

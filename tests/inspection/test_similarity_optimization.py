@@ -6,16 +6,14 @@ import pytest
 from sklearn.linear_model import LinearRegression
 from sklearn.linear_model import Ridge as SkRidge
 
-from sklearn_brainmap.metrics import (
-    cka_score,
+from sklearn_brainmap.inspection import (
     optimize_similarity,
     pc_perturbation_scores,
     principal_component_r2,
-    procrustes_distance,
-    procrustes_score,
     similarity_gradient,
     similarity_score_range,
 )
+from sklearn_brainmap.metrics import cka_score, procrustes_distance, procrustes_score
 
 MEASURES = ["cka", "nbs", "angular_procrustes", "ridge_r2"]
 

@@ -22,7 +22,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._validation import check_response_pair
+from ..metrics._validation import check_response_pair
 
 #: Names of the measures that have a gradient.
 GRADIENT_MEASURES = ("cka", "nbs", "angular_procrustes", "ridge_r2")
@@ -215,7 +215,8 @@ def similarity_gradient(X, Y, *, measure="cka", alpha=1e-3):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_brainmap.metrics import cka_score, similarity_gradient
+    >>> from sklearn_brainmap.inspection import similarity_gradient
+    >>> from sklearn_brainmap.metrics import cka_score
     >>> rng = np.random.default_rng(0)
     >>> X, Y = rng.standard_normal((20, 3)), rng.standard_normal((20, 3))
     >>> score, grad = similarity_gradient(X, Y, measure="cka")
