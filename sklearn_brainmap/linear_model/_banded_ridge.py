@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import BaseMapping
 from ..utils import check_folds, validate_predict_data
 from ..utils._array_api import namespace_and_device
+from ..utils._stats import total_sum_of_squares
 from ..utils._dask import is_dask_array
 from ._banded_solvers import fit_banded_targets, prepare_banded_design
 from ._feature_bands import parse_bands
@@ -374,14 +375,3 @@ n_targets) with ``split=True`` (the targets' axis dropped when ``y`` was 1-D)
         tags.input_tags.sparse = False
         tags.array_api_support = True
         return tags
-
-
-def total_sum_of_squares(Y, folds):
-    """The held-out errors' reference: each target's sum of squares about its mean,
-    counting each stimulus as often as it was tested (as :class:`Ridge`)."""
-    xp, device = namespace_and_device(Y)
-    Yd = Y - xp.mean(Y, axis=0)
-    if folds is None:
-        return xp.sum(Yd * Yd, axis=0)
-    tested = np.bincount(np.concatenate([test for _, test in folds]), minlength=Y.shape[0])
-    return xp.asarray(tested, dtype=Y.dtype, device=device) @ (Yd * Yd)

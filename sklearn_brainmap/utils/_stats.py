@@ -6,7 +6,8 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._array_api import array_namespace, is_numpy, max_abs, power_of_two
+from ._array_api import (array_namespace, is_numpy, max_abs, namespace_and_device,
+                         power_of_two)
 from ._validation import constant_columns
 
 
@@ -335,3 +336,14 @@ def check_dissimilarity(D, name):
     D = (D + D.T) / 2
     np.fill_diagonal(D, 0.0)
     return np.maximum(D, 0.0)
+
+def total_sum_of_squares(Y, folds):
+    """The held-out errors' reference: each target's sum of squares about its mean,
+    counting each stimulus as often as it was tested (as :class:`~sklearn_brainmap.Ridge`
+    does), for the R² of held-out errors pooled over folds (``folds=None``: leave-one-out)."""
+    xp, device = namespace_and_device(Y)
+    Yd = Y - xp.mean(Y, axis=0)
+    if folds is None:
+        return xp.sum(Yd * Yd, axis=0)
+    tested = np.bincount(np.concatenate([test for _, test in folds]), minlength=Y.shape[0])
+    return xp.asarray(tested, dtype=Y.dtype, device=device) @ (Yd * Yd)
