@@ -37,10 +37,10 @@ class Candidate:
         The recording of the population that feeds the sources (``"pre"``: map
         pre-activation responses to the targets, the *Pre Linear Softplus* class).
         ``None``: the same recording as the targets.
-    responses : tuple of str, default=None
+    responses : str or tuple of str, default=None
         The target recordings this class is compared on (e.g. ``("post",)`` for
-        classes that model rectified responses). ``None``: every recording of the
-        comparison.
+        classes that model rectified responses), matched by whole name (a single
+        string is one name). ``None``: every recording of the comparison.
 
     Examples
     --------
@@ -55,6 +55,14 @@ class Candidate:
     estimator: object
     source: str = None
     responses: tuple = None
+
+    def __post_init__(self):
+        # one name is a tuple of one name: ``target in "post_clean"`` would also match
+        # "post" (a substring)
+        if isinstance(self.responses, str):
+            object.__setattr__(self, "responses", (self.responses,))
+        elif self.responses is not None:
+            object.__setattr__(self, "responses", tuple(self.responses))
 
     @property
     def specificity_only(self):
