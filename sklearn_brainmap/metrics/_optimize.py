@@ -368,7 +368,8 @@ def similarity_score_range(X, *, fixed="cka", varied="angular_procrustes",
     fixed, varied : {"cka", "nbs", "angular_procrustes", "ridge_r2"}
         Defaults ``"cka"`` and ``"angular_procrustes"``.
     targets : array-like of float, default=(0.3, 0.5, 0.7, 0.9)
-        Values of the fixed measure.
+        Values of the fixed measure, in ``[0, 1]`` (the range of every measure here;
+        others are refused).
     n_steps : int, default=2000
         Adam steps per optimisation (``2 × len(targets)`` optimisations).
     learning_rate : float, default=0.01
@@ -409,6 +410,12 @@ def similarity_score_range(X, *, fixed="cka", varied="angular_procrustes",
     if targets.size == 0 or not np.isfinite(targets).all():
         raise ValueError(f"targets must be a non-empty list of finite scores; got "
                          f"{targets}.")
+    # every measure with a gradient lies in [0, 1] (CKA, NBS, 1 − θ/(π/2), in-sample
+    # ridge R²): a target outside cannot be held, and would label the result wrongly
+    outside = targets[(targets < 0) | (targets > 1)]
+    if outside.size:
+        raise ValueError(f"targets must be values {fixed!r} can take, in [0, 1]; got "
+                         f"{outside.tolist()}.")
     X, ref = _check_reference(X)
     Y0 = check_random_state(random_state).standard_normal(X.shape)
     out = {key: np.empty(targets.size) for key in

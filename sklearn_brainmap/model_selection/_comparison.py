@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array
 
 from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning, check_folds
+from ..utils._array_api import check_namespace_support
 from ..utils._dask import scattered
 from ._pairwise import PairwiseMapping
 from ._profiles import area_silhouette, same_area_predictivity
@@ -216,9 +217,18 @@ class _Recordings:
                 names = sorted(k for k in self.population if k not in ("subjects", "areas"))
                 raise ValueError(f"{what} {name!r} is not a recording of the population; "
                                  f"it has {names}.")
-            self.arrays[name] = check_array(self.population[name],
-                                            dtype=[np.float64, np.float32],
-                                            input_name=f"population[{name!r}]")
+            array = check_array(self.population[name], dtype=[np.float64, np.float32],
+                                input_name=f"population[{name!r}]")
+            if self.arrays:
+                # every recording shows the same stimuli to the same columns: folds
+                # index rows of all of them
+                first, reference = next(iter(self.arrays.items()))
+                if array.shape != reference.shape:
+                    raise ValueError(
+                        f"population[{name!r}] has shape {array.shape} and "
+                        f"population[{first!r}] {reference.shape}: every recording "
+                        "must hold the same stimuli (rows) and units (columns).")
+            self.arrays[name] = array
         return self.arrays[name]
 
 
@@ -345,6 +355,12 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     (6, 6)
     """
     candidates = _candidates(candidates)
+    if len(responses) == 0:
+        raise ValueError("responses is empty: name at least one recording of the "
+                         "population to compare on (e.g. ('post',)).")
+    check_namespace_support(
+        "compare_transform_classes",
+        *[v for k, v in population.items() if k not in ("subjects", "areas")])
     recording = _Recordings(population)
     subjects, areas = population["subjects"], population["areas"]
     first = recording(responses[0], "responses")

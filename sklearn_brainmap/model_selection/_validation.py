@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 from sklearn.utils.validation import check_array
 
 from ..utils import UNIT_SCORES, ConstantUnitWarning, check_folds, check_same_stimuli
+from ..utils._array_api import check_namespace_support
 
 
 @validate_params(
@@ -67,6 +68,7 @@ def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=Non
     >>> bool(scores[0] > 0.99 and scores[1] < 0.3)
     True
     """
+    check_namespace_support("cross_val_unit_scores", X, Y)
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
     Y = check_array(Y, dtype=[np.float64, np.float32], input_name="Y", ensure_2d=False)
     Y = Y.reshape(len(Y), -1)
