@@ -196,3 +196,102 @@ def test_feature_weighted_rsa_unrepresentable_weights_say_so():
     out = feature_weighted_rsa(X * 1e-170, brain * 1e-300,
                                cv=KFold(4, shuffle=True, random_state=0))
     assert np.isfinite(out.score)
+
+
+# -- 17. SIGTERM stops the workers
+def _marked(marker):
+    """Processes whose environment holds ``marker``."""
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="needs Linux /proc")
+def test_sigterm_stops_the_workers_and_exits_143(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = f"BRAINMAP_TERM_{os.getpid()}_{time.time_ns()}"
+    env = {**os.environ, marker: "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_brainmap", "--quick", "--subjects", "3",
+         "--n-jobs", "2", "--output", str(tmp_path / "o")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_marked(marker)) < 2:
+        time.sleep(0.2)   # until the worker processes are up
+    assert len(_marked(marker)) >= 2, "the run never started its workers"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)   # stdout closed: no worker holds it
+    assert process.returncode == 143 and "terminated" in err, err[-2000:]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _marked(marker):
+        time.sleep(0.2)
+    assert _marked(marker) == []
+
+
+def test_sigterm_handler_is_restored_after_a_run(tmp_path, monkeypatch):
+    import signal
+
+    from sklearn_brainmap._cli import _main
+
+    before = signal.getsignal(signal.SIGTERM)
+    seen = []
+    monkeypatch.setattr(_main, "run_datasets",
+                        lambda names, args: seen.append(signal.getsignal(signal.SIGTERM)) or 0)
+    assert _main.main(["--dataset", "henaff2021_v1", "--output", str(tmp_path)]) == 0
+    assert seen == [_main._raise_terminated]
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+# -- 18. folds and the output folder checked first
+def test_too_many_folds_are_refused_before_training(tmp_path, capsys):
+    from sklearn_brainmap._cli import main
+
+    status = main(["--quick", "--architecture", "mlp", "--subjects", "2", "--folds", "67",
+                   "--n-jobs", "1", "--output", str(tmp_path / "o")])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert "--folds 67 leaves test folds of 2 of the 200 stimuli" in err
+    assert "--folds 66 or fewer" in err
+    assert "population (" not in out + err      # nothing was trained
+
+
+def test_compare_transform_classes_needs_three_test_stimuli_for_rsa():
+    from sklearn.model_selection import KFold
+
+    from sklearn_brainmap.metrics import rsa_score
+    from sklearn_brainmap.model_selection import compare_transform_classes
+
+    rng = np.random.default_rng(0)
+    population = {"pre": rng.random((20, 8)), "subjects": np.repeat([0, 1], 4),
+                  "areas": np.tile(["a", "a", "b", "b"], 2)}
+    with pytest.raises(ValueError, match="Fold 0 tests on 2 .*at least 3 test stimuli"):
+        compare_transform_classes({"RSA": rsa_score}, population, responses=("pre",),
+                                  cv=KFold(10))
+    # a mapping alone is scored on 2 test stimuli, as before
+    compare_transform_classes({"Ridge": Ridge(cv=None)}, population, responses=("pre",),
+                              cv=KFold(10))
+
+
+@pytest.mark.parametrize("output", ["", "  "])
+def test_empty_output_is_refused(output, tmp_path, capsys, monkeypatch):
+    from sklearn_brainmap._cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--quick", "--output", output])
+    assert exit_info.value.code == 2
+    assert "--output: must name a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

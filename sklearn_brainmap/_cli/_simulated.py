@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sklearn.model_selection import KFold
 
-from ..datasets import make_model_population
+from ..datasets import _cnn, _mlp, make_model_population
 from ..model_selection import compare_transform_classes, default_candidates
 from ..plotting import ComparisonDisplay
 from ._report import format_table, log, pyplot_or_none, save_figure, write_csv, write_json
@@ -36,6 +36,14 @@ def run(args):
         population_kwargs = (dict(hidden=(48, 48), n_stimuli=200, n_epochs=10)
                              if args.quick else {})
     neurons = args.neurons or (20 if args.quick and not cnn else None)
+    # checked before any training: every test fold needs 3 stimuli (RSA's RDM)
+    n_stimuli = population_kwargs.get(
+        "n_stimuli", (_cnn if cnn else _mlp).DEFAULTS["n_stimuli"])
+    if n_stimuli // args.folds < 3:
+        raise ValueError(
+            f"--folds {args.folds} leaves test folds of {n_stimuli // args.folds} of the "
+            f"{n_stimuli} stimuli; every fold needs at least 3 (an RDM of the test "
+            f"stimuli): give --folds {n_stimuli // 3} or fewer.")
     start = time.perf_counter()
     results = {}
     for activation in activations:

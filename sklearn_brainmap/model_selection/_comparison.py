@@ -364,7 +364,9 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     recording = _Recordings(population)
     subjects, areas = population["subjects"], population["areas"]
     first = recording(responses[0], "responses")
-    folds = check_folds(cv, first)
+    # an RDM of 2 test stimuli has one pair: RSA-like measures need 3 per test fold
+    folds = check_folds(cv, first, min_test=3 if any(c.specificity_only for c in candidates)
+                        else 2)
     cells = []
     for target in responses:
         Y = recording(target, "responses")
