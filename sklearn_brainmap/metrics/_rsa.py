@@ -1,5 +1,7 @@
 """Representational dissimilarity matrices (RDMs) and representational similarity analysis."""
 
+import warnings
+
 import numpy as np
 from scipy import stats
 from sklearn.utils import check_array
@@ -197,10 +199,13 @@ def rsa_score(X, Y, *, rdm_metric="correlation", compare="spearman"):
 
     Parameters
     ----------
-    X : array-like of shape (n_stimuli, n_units_x), or (n_stimuli, n_stimuli)
-        Responses, or an RDM with ``rdm_metric="precomputed"`` (only its upper
-        triangle is read).
-    Y : array-like of shape (n_stimuli, n_units_y), or (n_stimuli, n_stimuli)
+    X : array-like of shape (n_stimuli, n_units_x), (n_stimuli, n_stimuli) or (n_pairs,)
+        Responses, or an RDM with ``rdm_metric="precomputed"``: square (only its
+        upper triangle is read) or condensed (the ``n(n−1)/2`` upper-triangle values
+        in row-major order, as ``rdm(X, condensed=True)`` or ``scipy.spatial.distance
+        .pdist`` give). An rsatoolbox ``RDMs`` object is converted by the user:
+        ``rdms.get_matrices()[0]``.
+    Y : array-like of shape (n_stimuli, n_units_y), (n_stimuli, n_stimuli) or (n_pairs,)
         The same, for the other system.
     rdm_metric : {"correlation", "euclidean", "cosine", "precomputed"}, \
 default="correlation"
@@ -217,6 +222,15 @@ default="correlation"
         For mismatched rows, NaN or infinite values, fewer than 3 stimuli, stimulus
         patterns whose distances are undefined (see :func:`rdm`), or an RDM whose
         dissimilarities are all equal (no correlation is defined).
+    TypeError
+        For an rsatoolbox ``RDMs`` object (the message says how to convert it).
+
+    Warns
+    -----
+    UserWarning
+        When ``X`` or ``Y`` is square, symmetric, non-negative with a zero diagonal
+        and ``rdm_metric`` is not ``"precomputed"``: it looks like an RDM, which
+        would be read as responses and give another number.
 
     Notes
     -----
@@ -244,24 +258,30 @@ default="correlation"
     >>> round(rsa_score(X, X, rdm_metric="euclidean", compare="kendall"), 12)
     1.0
     """
+    for name, A in (("X", X), ("Y", Y)):
+        _refuse_rdm_objects(A, name)
     xp, device = namespace_and_device(X)
     if xp is not np:
         return _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device)
     Y = to_namespace(Y, np, None)  # Y follows X
     if rdm_metric == "precomputed":
-        X = check_array(X, dtype=np.float64, input_name="X", ensure_min_samples=3)
-        Y = check_array(Y, dtype=np.float64, input_name="Y", ensure_min_samples=3)
-        for name, D in (("X", X), ("Y", Y)):
-            if D.shape[0] != D.shape[1]:
-                raise ValueError(f"With rdm_metric='precomputed', {name} must be a square "
-                                 f"RDM; got shape {D.shape}.")
-        check_same_stimuli(X, Y)
-        rows = np.triu_indices(X.shape[0], k=1)
-        triangles = (lambda: X[rows], lambda: Y[rows])
+        a, b = _precomputed_triangle(X, "X"), _precomputed_triangle(Y, "Y")
+        if a.size != b.size:
+            raise ValueError(
+                f"With rdm_metric='precomputed', X and Y must be RDMs of the same stimuli; "
+                f"X has {a.size} stimulus pairs and Y {b.size}.")
+        triangles = (lambda: a, lambda: b)
     else:
         X = check_response_matrix(X, "X", min_samples=3)
         Y = check_response_matrix(Y, "Y", min_samples=3)
         check_same_stimuli(X, Y)
+        for name, A in (("X", X), ("Y", Y)):
+            if _looks_like_rdm(A):
+                warnings.warn(
+                    f"{name} is square, symmetric, non-negative with a zero diagonal: it "
+                    "looks like an RDM, but rsa_score reads it as responses (stimuli × "
+                    "units) and computes an RDM of it. Pass rdm_metric='precomputed' if "
+                    f"{name} is an RDM.", UserWarning, stacklevel=3)
         # Euclidean RDMs up to the power of two X and Y were divided by: RSA is
         # invariant to the scale of either RDM
         triangles = (lambda: _condensed_rdm(X, rdm_metric, scale_back=False),
@@ -272,6 +292,48 @@ default="correlation"
     if compare == "kendall":
         return float(stats.kendalltau(a, b).statistic)
     return _pearson(a, b)
+
+
+def _refuse_rdm_objects(A, name):
+    """A clear error for an rsatoolbox ``RDMs`` object (NumPy cannot read it)."""
+    if hasattr(A, "get_matrices") and hasattr(A, "dissimilarities"):
+        raise TypeError(
+            f"{name} is an rsatoolbox {type(A).__name__} object; give its values as an "
+            "array with rdm_metric='precomputed': rdms.get_matrices()[0] (square) or "
+            "rdms.get_vectors()[0] (condensed) for one RDM, or compare a stack of them "
+            "with compare_rdms(rdms.get_matrices()).")
+
+
+def _precomputed_triangle(D, name):
+    """The upper triangle (``k=1``, row-major) of a square RDM, or a condensed RDM as
+    it is (the ``n(n−1)/2`` values of ``rdm(X, condensed=True)`` or SciPy's
+    ``pdist``); finite, at least 3 stimuli."""
+    D = np.asarray(D)
+    if D.ndim == 1:
+        m = D.size
+        n = int(round((1 + np.sqrt(1 + 8 * m)) / 2))
+        if n * (n - 1) // 2 != m or n < 3:
+            raise ValueError(
+                f"With rdm_metric='precomputed', a 1-D {name} is read as a condensed RDM "
+                f"(n(n−1)/2 values for n ≥ 3 stimuli); got {m} values, which is not such "
+                "a number.")
+        D = check_array(D[None], dtype=np.float64, input_name=name)[0]
+        return D
+    D = check_array(D, dtype=np.float64, input_name=name, ensure_min_samples=3)
+    if D.shape[0] != D.shape[1]:
+        raise ValueError(f"With rdm_metric='precomputed', {name} must be a square RDM "
+                         f"(n_stimuli, n_stimuli) or a condensed one (n(n−1)/2 values); "
+                         f"got shape {D.shape}.")
+    return D[np.triu_indices(D.shape[0], k=1)]
+
+
+def _looks_like_rdm(A):
+    """Square, symmetric to rounding, non-negative, zero diagonal: an RDM, not responses
+    (responses of that shape are almost never symmetric with a zero diagonal)."""
+    n = A.shape[0]
+    if A.shape != (n, n) or n < 3 or np.any(np.diagonal(A) != 0) or A.min() < 0:
+        return False
+    return bool(np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * max(np.abs(A).max(), 1e-300)))
 
 
 def _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device):

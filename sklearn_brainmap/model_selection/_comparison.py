@@ -325,7 +325,8 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     -----
     ConstantUnitWarning
         Once, when constant units were met (their scores are undefined and left out of
-        the aggregates).
+        the aggregates), pointing at the caller's line; its ``count`` attribute is the
+        number of fits or scorings that met them.
 
     References
     ----------
@@ -399,7 +400,11 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
                         "   —  " if np.isnan(pred) else f"{pred:.3f}",
                         np.mean([r[1] for r in rows]), sum(r[2] for r in rows))
     if n_constant:
-        warnings.warn(f"Constant units were met in {n_constant} fits or scorings of the "
-                      "comparison: their scores are undefined and were left out of the "
-                      "aggregates.", ConstantUnitWarning, stacklevel=2)
+        warning = ConstantUnitWarning(
+            f"Constant units were met in {n_constant} fits or scorings of the "
+            "comparison: their scores are undefined and were left out of the "
+            "aggregates.")
+        warning.count = n_constant   # for callers that sum several comparisons
+        # stacklevel 3: past validate_params' wrapper, at the caller's line
+        warnings.warn(warning, stacklevel=3)
     return ComparisonResult(records, matrices, *labels)
