@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import StrOptions, validate_params
 from ..utils import check_response_matrix, check_same_stimuli, constant_columns
 from ..utils._array_api import check_namespace_support, namespace_and_device, to_namespace
 from ..utils._stats import power_of_two_exponents, rescaled
+from ._validation import looks_like_rdm, precomputed_triangle, refuse_rdm_objects
 from . import _namespace as _ns
 
 RDM_METRICS = {"correlation", "euclidean", "cosine"}
@@ -259,13 +260,13 @@ default="correlation"
     1.0
     """
     for name, A in (("X", X), ("Y", Y)):
-        _refuse_rdm_objects(A, name)
+        refuse_rdm_objects(A, name)
     xp, device = namespace_and_device(X)
     if xp is not np:
         return _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device)
     Y = to_namespace(Y, np, None)  # Y follows X
     if rdm_metric == "precomputed":
-        a, b = _precomputed_triangle(X, "X"), _precomputed_triangle(Y, "Y")
+        a, b = precomputed_triangle(X, "X"), precomputed_triangle(Y, "Y")
         if a.size != b.size:
             raise ValueError(
                 f"With rdm_metric='precomputed', X and Y must be RDMs of the same stimuli; "
@@ -276,7 +277,7 @@ default="correlation"
         Y = check_response_matrix(Y, "Y", min_samples=3)
         check_same_stimuli(X, Y)
         for name, A in (("X", X), ("Y", Y)):
-            if _looks_like_rdm(A):
+            if looks_like_rdm(A):
                 warnings.warn(
                     f"{name} is square, symmetric, non-negative with a zero diagonal: it "
                     "looks like an RDM, but rsa_score reads it as responses (stimuli × "
@@ -292,48 +293,6 @@ default="correlation"
     if compare == "kendall":
         return float(stats.kendalltau(a, b).statistic)
     return _pearson(a, b)
-
-
-def _refuse_rdm_objects(A, name):
-    """A clear error for an rsatoolbox ``RDMs`` object (NumPy cannot read it)."""
-    if hasattr(A, "get_matrices") and hasattr(A, "dissimilarities"):
-        raise TypeError(
-            f"{name} is an rsatoolbox {type(A).__name__} object; give its values as an "
-            "array with rdm_metric='precomputed': rdms.get_matrices()[0] (square) or "
-            "rdms.get_vectors()[0] (condensed) for one RDM, or compare a stack of them "
-            "with compare_rdms(rdms.get_matrices()).")
-
-
-def _precomputed_triangle(D, name):
-    """The upper triangle (``k=1``, row-major) of a square RDM, or a condensed RDM as
-    it is (the ``n(n−1)/2`` values of ``rdm(X, condensed=True)`` or SciPy's
-    ``pdist``); finite, at least 3 stimuli."""
-    D = np.asarray(D)
-    if D.ndim == 1:
-        m = D.size
-        n = int(round((1 + np.sqrt(1 + 8 * m)) / 2))
-        if n * (n - 1) // 2 != m or n < 3:
-            raise ValueError(
-                f"With rdm_metric='precomputed', a 1-D {name} is read as a condensed RDM "
-                f"(n(n−1)/2 values for n ≥ 3 stimuli); got {m} values, which is not such "
-                "a number.")
-        D = check_array(D[None], dtype=np.float64, input_name=name)[0]
-        return D
-    D = check_array(D, dtype=np.float64, input_name=name, ensure_min_samples=3)
-    if D.shape[0] != D.shape[1]:
-        raise ValueError(f"With rdm_metric='precomputed', {name} must be a square RDM "
-                         f"(n_stimuli, n_stimuli) or a condensed one (n(n−1)/2 values); "
-                         f"got shape {D.shape}.")
-    return D[np.triu_indices(D.shape[0], k=1)]
-
-
-def _looks_like_rdm(A):
-    """Square, symmetric to rounding, non-negative, zero diagonal: an RDM, not responses
-    (responses of that shape are almost never symmetric with a zero diagonal)."""
-    n = A.shape[0]
-    if A.shape != (n, n) or n < 3 or np.any(np.diagonal(A) != 0) or A.min() < 0:
-        return False
-    return bool(np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * max(np.abs(A).max(), 1e-300)))
 
 
 def _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device):
@@ -453,6 +412,7 @@ def compare_rdms(rdms, *, compare="spearman"):
     >>> bool(np.isclose(S[0, 1], rsa_score(X, Y))), round(float(S[0, 2]), 12)
     (True, 1.0)
     """
+    refuse_rdm_objects(rdms, "rdms")
     check_namespace_support("compare_rdms", rdms)
     rdms = np.asarray(rdms, dtype=np.float64)
     if rdms.ndim == 3:

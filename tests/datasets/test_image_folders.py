@@ -2,7 +2,6 @@
 silent wrong result or an unclear crash, with the behaviour it gets now."""
 
 import os
-import warnings
 
 import numpy as np
 import pytest
