@@ -105,13 +105,21 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
     ``"sample"``: scikit-learn's two sample photographs (needs Pillow; the left three
     quarters train, the right quarter is shown). A folder (absolute, or relative to
     the data home) of PNG / JPEG (Pillow) or ``.npy`` images: one fifth are shown,
-    the rest train — e.g. the V4 study's photographs.
+    the rest train — e.g. the V4 study's photographs. Each image is read at its own
+    bit depth (16-bit PNGs included) and rescaled to [0, 1]; other files are passed
+    over. Stimuli never repeat: asking for more than the held-out images have distinct
+    crops is an error, as are a uniform held-out image and a NaN or infinite pixel
+    (each naming the file).
 
     **Cache**. With an integer ``random_state`` and ``cache=True`` the population is
     stored in ``<data home>/model_populations/`` as an ``.npz`` named by a hash of the
-    parameters and the generator's version (never a pickle); the next call with the
-    same parameters reads it (well under a second). ``refresh=True`` rebuilds it; an
-    unreadable cache file is rebuilt with a warning.
+    parameters and the generator's version (never a pickle) — and, for a folder of
+    images, of every image file's name and contents (SHA-256), so that changed images
+    rebuild it; the next call with the same parameters reads it (well under a second).
+    ``refresh=True`` rebuilds it; an unreadable cache file is rebuilt with a warning. A
+    data home that cannot be written is found before the training: the population is
+    built and returned uncached, with a ``RuntimeWarning``. Cache files get the
+    permissions of any new file (``0666`` less the umask).
 
     Parameters
     ----------

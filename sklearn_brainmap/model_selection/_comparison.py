@@ -359,9 +359,11 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     if len(responses) == 0:
         raise ValueError("responses is empty: name at least one recording of the "
                          "population to compare on (e.g. ('post',)).")
-    check_namespace_support(
-        "compare_transform_classes",
-        *[v for k, v in population.items() if k not in ("subjects", "areas")])
+    # the recordings only (a Bunch also holds text and numbers); NumPy needs no check
+    foreign = [v for k, v in population.items() if k not in ("subjects", "areas")
+               and hasattr(v, "shape") and not isinstance(v, np.ndarray)]
+    if foreign:
+        check_namespace_support("compare_transform_classes", *foreign)
     recording = _Recordings(population)
     subjects, areas = population["subjects"], population["areas"]
     first = recording(responses[0], "responses")
