@@ -196,3 +196,22 @@ def test_feature_weighted_rsa_unrepresentable_weights_say_so():
     out = feature_weighted_rsa(X * 1e-170, brain * 1e-300,
                                cv=KFold(4, shuffle=True, random_state=0))
     assert np.isfinite(out.score)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200])
+def test_optimisations_do_not_see_the_scale_of_the_reference(scale):
+    from sklearn_brainmap.metrics import optimize_similarity, pc_perturbation_scores
+
+    X = np.random.default_rng(0).standard_normal((15, 3)) * [3.0, 1.0, 0.3]
+    a = optimize_similarity(X, n_steps=5, random_state=0)
+    b = optimize_similarity(X * scale, n_steps=5, random_state=0)
+    np.testing.assert_allclose(b.scores, a.scores, rtol=1e-12)
+    np.testing.assert_allclose(b.Y, a.Y, rtol=1e-12)
+    r1 = similarity_score_range(X, targets=[0.5], n_steps=5, random_state=0)
+    r2 = similarity_score_range(X * scale, targets=[0.5], n_steps=5, random_state=0)
+    np.testing.assert_allclose([r2.lower, r2.upper], [r1.lower, r1.upper], rtol=1e-12)
+    p1 = pc_perturbation_scores(X, random_state=0)
+    p2 = pc_perturbation_scores(X * scale, random_state=0)
+    for key in p1:
+        if isinstance(p1[key], np.ndarray) and p1[key].dtype.kind == "f":
+            np.testing.assert_allclose(p2[key], p1[key], rtol=1e-10, atol=1e-12)

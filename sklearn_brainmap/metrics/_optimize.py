@@ -21,6 +21,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..utils import check_response_matrix, check_same_stimuli
+from ..utils._stats import rescaled
 from ._similarity_gradients import (
     GRADIENT_MEASURES,
     _centred,
@@ -74,6 +75,9 @@ def _pc_r2(U, Y):
 
 def _check_reference(X):
     X = check_response_matrix(X, "X", min_samples=3).astype(np.float64, copy=False)
+    # every output here is invariant to the scale of X: a power of two (exact) keeps
+    # its Gram products in range at 1e200 or 1e-200
+    X = rescaled(X)[0]
     return X, _Reference(X)
 
 
