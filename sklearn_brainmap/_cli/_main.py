@@ -4,7 +4,9 @@ check the output folder, dispatch to a recipe."""
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -62,6 +64,14 @@ def _gain(text):
     return value
 
 
+def _output(text):
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "must name a folder, got an empty path (it would write into the current "
+            "folder; give --output . for that)")
+    return Path(text)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="brainmap",
@@ -115,7 +125,7 @@ def build_parser():
                              "Needs pip install \"sklearn_brainmap[dask]\"")
     parser.add_argument("--random-state", type=_bounded_int(0, 2**32 - 1), default=0,
                         help="seed of the populations and the folds (default 0)")
-    parser.add_argument("--output", type=Path, default=Path("brainmap_output"),
+    parser.add_argument("--output", type=_output, default=Path("brainmap_output"),
                         help="folder for results.csv, results.json and comparison.png "
                              "(default ./brainmap_output)")
     parser.add_argument("--quick", action="store_true",
@@ -168,6 +178,30 @@ def run_datasets(names, args):
     return 0
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a scheduler's cancel), handled as Ctrl-C is."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While the run lasts, SIGTERM raises :class:`_Terminated` in the main thread, so
+    that the worker processes are stopped as on Ctrl-C (Python's default for SIGTERM
+    ends the process at once and leaves loky's workers running for minutes, holding
+    the caller's stdout open)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield   # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _stop_workers():
     """End the worker processes of joblib's process pool (an interrupted run must not
     leave them behind)."""
@@ -189,13 +223,13 @@ def _parallel(scheduler):
 
 def main(argv=None):
     """Run the command; returns the exit status (0 done, 1 missing data, 2 bad input,
-    130 interrupted)."""
+    130 interrupted, 143 terminated)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_output(parser, args.output)
     setup_logging()
     try:
-        with _parallel(args.scheduler):
+        with _sigterm_as_interrupt(), _parallel(args.scheduler):
             if args.dataset:
                 names = (DATASETS if "all" in args.dataset
                          else list(dict.fromkeys(args.dataset)))
@@ -209,10 +243,12 @@ def main(argv=None):
         # --scheduler without dask installed: the message says what to install
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _stop_workers()
-        print("brainmap: interrupted", file=sys.stderr)
-        return 130
+        terminated = isinstance(exc, _Terminated)
+        print(f"brainmap: {'terminated' if terminated else 'interrupted'}",
+              file=sys.stderr)
+        return 143 if terminated else 130
     except (ValueError, OSError) as exc:
         # bad input found by the library (a layer narrower than --neurons, a corrupt
         # data file, more folds than stimuli): its message, no traceback

@@ -7,13 +7,16 @@ the command prints the summary table and writes ``results.csv``, ``results.json`
 ``comparison.png``.
 """
 
+import contextlib
 import time
+import warnings
 
 from sklearn.model_selection import KFold
 
-from ..datasets import make_model_population
+from ..datasets import _cnn, _mlp, make_model_population
 from ..model_selection import compare_transform_classes, default_candidates
 from ..plotting import ComparisonDisplay
+from ..utils import ConstantUnitWarning
 from ._report import (format_table, log, pyplot_or_none, run_record, save_figure,
                       write_csv, write_json)
 
@@ -36,24 +39,33 @@ def run(args):
         population_kwargs = (dict(hidden=(48, 48), n_stimuli=200, n_epochs=10)
                              if args.quick else {})
     neurons = args.neurons or (20 if args.quick and not cnn else None)
+    # checked before any training: every test fold needs 3 stimuli (RSA's RDM)
+    n_stimuli = population_kwargs.get(
+        "n_stimuli", (_cnn if cnn else _mlp).DEFAULTS["n_stimuli"])
+    if n_stimuli // args.folds < 3:
+        raise ValueError(
+            f"--folds {args.folds} leaves test folds of {n_stimuli // args.folds} of the "
+            f"{n_stimuli} stimuli; every fold needs at least 3 (an RDM of the test "
+            f"stimuli): give --folds {n_stimuli // 3} or fewer.")
     start = time.perf_counter()
     results = {}
-    for activation in activations:
-        began = time.perf_counter()
-        population = make_model_population(
-            args.subjects, architecture=args.architecture, n_neurons=neurons,
-            activation=activation, noise_gain=args.noise_gain,
-            random_state=args.random_state, data_home=args.data_home,
-            refresh=args.refresh, **population_kwargs)
-        trained = (f"training loss {population.loss[:, :5].mean():.2f} -> "
-                   f"{population.loss[:, -5:].mean():.2f}" if cnn else
-                   f"accuracy {population.accuracy.mean():.3f}")
-        log(f"population ({activation}): {population.DESCR} {trained}; "
-            f"{time.perf_counter() - began:.1f} s")
-        n_stimuli = population.post.shape[0]
-        cv = KFold(args.folds, shuffle=True, random_state=args.random_state)
-        results[activation] = compare_transform_classes(
-            default_candidates(), population, cv=cv, n_jobs=args.n_jobs)
+    with _constant_units_once():  # one warning for the run, not one per activation
+        for activation in activations:
+            began = time.perf_counter()
+            population = make_model_population(
+                args.subjects, architecture=args.architecture, n_neurons=neurons,
+                activation=activation, noise_gain=args.noise_gain,
+                random_state=args.random_state, data_home=args.data_home,
+                refresh=args.refresh, **population_kwargs)
+            trained = (f"training loss {population.loss[:, :5].mean():.2f} -> "
+                       f"{population.loss[:, -5:].mean():.2f}" if cnn else
+                       f"accuracy {population.accuracy.mean():.3f}")
+            log(f"population ({activation}): {population.DESCR} {trained}; "
+                f"{time.perf_counter() - began:.1f} s")
+            n_stimuli = population.post.shape[0]
+            cv = KFold(args.folds, shuffle=True, random_state=args.random_state)
+            results[activation] = compare_transform_classes(
+                default_candidates(), population, cv=cv, n_jobs=args.n_jobs)
     elapsed = time.perf_counter() - start
 
     rows = [{"activation": activation, **row} for activation, result in results.items()
@@ -80,6 +92,26 @@ def run(args):
         paths.append(save_figure(figure, args.output / "comparison.png", caption))
     print(f"\nWrote {', '.join(map(str, paths))} in {elapsed:.0f} s.")
     return 0
+
+
+@contextlib.contextmanager
+def _constant_units_once():
+    """One ConstantUnitWarning for the whole run (each comparison warns once, and a
+    run makes one per activation), with the counts summed; other warnings pass."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConstantUnitWarning)
+        yield
+    count = 0
+    for w in caught:
+        if issubclass(w.category, ConstantUnitWarning):
+            count += getattr(w.message, "count", 1)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if count:
+        # stacklevel 4: past contextlib's __exit__ and run(), at main's call of run
+        warnings.warn(f"Constant units were met in {count} fits or scorings of this run: "
+                      "their scores are undefined and were left out of the aggregates.",
+                      ConstantUnitWarning, stacklevel=4)
 
 
 def _printed(rows, folds):

@@ -253,3 +253,42 @@ def train_cnn(images, channels, activation, rng, *, n_steps=100, batch_size=64, 
         losses[step - 1] = loss
         adam.step([g for layer in grads for g in layer] + [d_head])
     return params, losses
+
+
+# ------------------------------------------------------------------------- settings
+#: Side of the crops the networks learn from and are shown (pixels): the receptive
+#: field of a layer-3 unit, whose map is then 1×1.
+CROP = 23
+
+#: The CNN generator's parameters and defaults (``make_model_population`` fills them).
+DEFAULTS = {"hidden": (32, 64, 64), "n_stimuli": 500, "n_neurons": None,
+            "sampling": "hypercolumn", "window": 1, "images": "dead_leaves",
+            "n_steps": 50}
+
+
+def check_settings(settings):
+    """Check the CNN generator's settings before any training (errors name the
+    parameter and what to do).
+
+    ``window`` is the side of the square of positions recorded at a map's centre: odd,
+    so that it is centred on the central position (the maps are 19, 7 and 1 positions
+    wide) and holds exactly ``window²`` positions where it fits, ``side²`` where the map
+    is smaller. ``n_neurons`` must fit in the smallest hypercolumn.
+    """
+    hidden, window, n_neurons = settings["hidden"], settings["window"], settings["n_neurons"]
+    if len(hidden) != len(KERNELS):
+        raise ValueError(f"hidden must hold {len(KERNELS)} channel counts (positive "
+                         f"integers) for architecture='cnn', got {tuple(hidden)}.")
+    if window % 2 == 0:
+        raise ValueError(f"window={window} is even: the recorded patch is centred on the "
+                         f"map's central position, so its side is odd; use {window - 1} "
+                         f"or {window + 1}.")
+    if n_neurons is None:
+        return
+    for area, (side, c) in enumerate(zip(map_sizes(CROP), hidden)):
+        fits = min(window, side - (1 - side % 2))
+        if n_neurons > c * fits**2:
+            raise ValueError(
+                f"n_neurons={n_neurons} is larger than the hypercolumn of layer "
+                f"{area + 1} ({fits}×{fits} positions × {c} channels = "
+                f"{c * fits**2} units); lower it or widen the window.")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import damaged, load_npy
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".npy")
 
 
@@ -107,28 +109,82 @@ def sample_images():
     return [_grey(image) for image in load_sample_images().images]
 
 
+def image_files(folder):
+    """The image files of ``folder`` (PNG, JPEG, ``.npy``), sorted by name.
+
+    Other entries (text files, sub-folders such as the cache's ``model_populations``
+    when the folder is the data home) are not images and are passed over; an entry with
+    an image suffix that cannot be reached (a broken symbolic link, a link loop) is an
+    error naming it.
+    """
+    files = []
+    for path in sorted(Path(folder).iterdir()):
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        if not path.is_file():
+            if path.is_dir():
+                continue
+            raise FileNotFoundError(
+                f"images: {path} cannot be read: it is a broken symbolic link (or a "
+                "loop of links); remove it or point it at an image.")
+        files.append(path)
+    return files
+
+
+def _pixels(path):
+    """The pixels of one image file at their own depth (16-bit PNGs stay 16-bit)."""
+    if path.suffix.lower() == ".npy":
+        image = load_npy(path)                  # errors name the file; never unpickled
+        if image.dtype.kind not in "biuf":
+            raise ValueError(f"images: {path} holds {image.dtype} values; an image is "
+                             "an array of numbers (grey or colour).")
+        return image
+    Image = _pillow(f"reading {path.name}")
+    try:
+        with Image.open(path) as handle:
+            handle.load()
+            # "I;16", "I", "F": read as they are (convert("L") would clip 16-bit grey
+            # levels at 255); 8-bit modes through Pillow's grey conversion
+            if handle.mode.startswith(("I", "F")):
+                return np.asarray(handle)
+            return np.asarray(handle.convert("L"))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise damaged(path, f"{type(exc).__name__}: {exc}") from exc
+
+
 def folder_images(folder, min_size):
-    """Every image file of ``folder`` (sorted by name) in grey; errors name the file."""
+    """Every image file of ``folder`` (sorted by name) in grey, and the files' paths.
+
+    Each image is rescaled to [0, 1] from its own range (at its own bit depth). Errors
+    name the file: unreadable files, NaN or infinite pixels, images that are not 2-D or
+    3-D, images smaller than ``min_size``.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(
             f"images={str(folder)!r} is not a folder. Give 'dead_leaves', 'sample' or a "
             "folder of PNG / JPEG / .npy images (relative paths are read from the data "
             "home).")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = image_files(folder)
     if len(files) < 2:
         raise ValueError(f"images: {folder} holds {len(files)} image files (PNG, JPEG or "
                          ".npy); at least 2 are needed (some train, some are stimuli).")
     images = []
     for path in files:
-        if path.suffix.lower() == ".npy":
-            image = np.load(path, allow_pickle=False)
-        else:
-            with _pillow(f"reading {path.name}").open(path) as handle:
-                image = np.asarray(handle.convert("L"))
-        image = _grey(image)
+        image = _pixels(path)
+        bad = ~np.isfinite(image) if image.dtype.kind == "f" else None
+        if bad is not None and bad.any():
+            where = np.argwhere(bad)[0].tolist()
+            raise ValueError(
+                f"images: {path} has {int(bad.sum())} NaN or infinite pixel(s) (the "
+                f"first at index {tuple(where)}); an image needs finite grey levels: "
+                "replace them (e.g. numpy.nan_to_num) or remove the file.")
+        try:
+            image = _grey(image)
+        except ValueError as exc:
+            raise ValueError(f"images: {path}: {exc}") from None
         if min(image.shape) < min_size:
             raise ValueError(f"images: {path} is {image.shape[0]}×{image.shape[1]} "
                              f"pixels; every image needs at least {min_size} on each side.")
         images.append(image)
-    return images
+    return images, files

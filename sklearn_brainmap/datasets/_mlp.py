@@ -87,3 +87,26 @@ def accuracy(params, X, y, activation):
     """Fraction of samples whose largest logit is their label."""
     logits, _ = forward(params, X, activation)
     return float(np.mean(np.argmax(logits, axis=1) == y))
+
+
+# ------------------------------------------------------------------------- settings
+#: Stimuli at most: the other 797 of scikit-learn's 1,797 digits train the networks.
+MAX_STIMULI = 1000
+
+#: The MLP generator's parameters and defaults (``make_model_population`` fills them).
+DEFAULTS = {"hidden": (128, 128, 128), "n_stimuli": 600, "n_neurons": 50, "n_epochs": 40}
+
+
+def check_settings(settings):
+    """Check the MLP generator's settings before any training."""
+    hidden, n_neurons, n_stimuli = (settings[k] for k in ("hidden", "n_neurons",
+                                                           "n_stimuli"))
+    if len(hidden) < 1:
+        raise ValueError("hidden must hold at least one layer size (positive integers) "
+                         "for architecture='mlp', got ().")
+    if n_neurons > min(hidden):
+        raise ValueError(f"n_neurons={n_neurons} is larger than the smallest layer "
+                         f"({min(hidden)} units).")
+    if n_stimuli > MAX_STIMULI:
+        raise ValueError(f"n_stimuli must be at most {MAX_STIMULI} for architecture='mlp' "
+                         f"(797 digits train the networks), got {n_stimuli}.")

@@ -12,9 +12,10 @@ import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._files import DATA_HOME, READ_ERRORS, get_data_home
-from ._cnn import map_sizes
-from ._recording import CROP, record_cnn, record_mlp
+from . import _cnn, _mlp
+from ._files import DATA_HOME, READ_ERRORS, damaged, get_data_home
+from ._images import image_files
+from ._recording import record_cnn, record_mlp
 
 
 def _generator(random_state):
@@ -26,15 +27,14 @@ def _generator(random_state):
     return np.random.default_rng(random_state)
 
 
-#: Defaults that differ by architecture: (CNN, MLP).
-_DEFAULTS = {"hidden": ((32, 64, 64), (128, 128, 128)), "n_stimuli": (500, 600),
-             "n_neurons": (None, 50)}
-#: Parameters of one architecture only: their default is None.
-_CNN_ONLY = {"sampling": "hypercolumn", "window": 1, "images": "dead_leaves",
-             "n_steps": 50}
-_MLP_ONLY = {"n_epochs": 40}
+#: Each architecture's generator: its module owns its parameters, defaults and checks.
+_GENERATORS = {"cnn": (_cnn, record_cnn), "mlp": (_mlp, record_mlp)}
 #: Bump when the generator's output changes for the same parameters (invalidates caches).
-_GENERATOR_VERSION = 1
+#: 2: stimuli never repeat (a crop drawn twice is drawn again).
+_GENERATOR_VERSION = 2
+#: Above this gain the Poisson rate ``gain · mean`` nears NumPy's limit (~9e18) while
+#: the noise's relative size is below 1e-6: ``noise_gain=None`` is noise-free.
+_MAX_NOISE_GAIN = 1e12
 
 
 @validate_params(
@@ -45,7 +45,7 @@ _GENERATOR_VERSION = 1
         "hidden": ["array-like", None],
         "n_neurons": [Interval(Integral, 1, None, closed="left"), None],
         "activation": [StrOptions({"relu", "softplus"})],
-        "noise_gain": [Interval(Real, 0, None, closed="neither"), None],
+        "noise_gain": [Interval(Real, 0, _MAX_NOISE_GAIN, closed="right"), None],
         "n_stimuli": [Interval(Integral, 10, None, closed="left"), None],
         "images": [str, os.PathLike, None],
         "window": [Interval(Integral, 1, None, closed="left"), None],
@@ -105,13 +105,21 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
     ``"sample"``: scikit-learn's two sample photographs (needs Pillow; the left three
     quarters train, the right quarter is shown). A folder (absolute, or relative to
     the data home) of PNG / JPEG (Pillow) or ``.npy`` images: one fifth are shown,
-    the rest train — e.g. the V4 study's photographs.
+    the rest train — e.g. the V4 study's photographs. Each image is read at its own
+    bit depth (16-bit PNGs included) and rescaled to [0, 1]; other files are passed
+    over. Stimuli never repeat: asking for more than the held-out images have distinct
+    crops is an error, as are a uniform held-out image and a NaN or infinite pixel
+    (each naming the file).
 
     **Cache**. With an integer ``random_state`` and ``cache=True`` the population is
     stored in ``<data home>/model_populations/`` as an ``.npz`` named by a hash of the
-    parameters and the generator's version (never a pickle); the next call with the
-    same parameters reads it (well under a second). ``refresh=True`` rebuilds it; an
-    unreadable cache file is rebuilt with a warning.
+    parameters and the generator's version (never a pickle) — and, for a folder of
+    images, of every image file's name and contents (SHA-256), so that changed images
+    rebuild it; the next call with the same parameters reads it (well under a second).
+    ``refresh=True`` rebuilds it; an unreadable cache file is rebuilt with a warning. A
+    data home that cannot be written is found before the training: the population is
+    built and returned uncached, with a ``RuntimeWarning``. Cache files get the
+    permissions of any new file (``0666`` less the umask).
 
     Parameters
     ----------
@@ -129,15 +137,17 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
         subset of that many. MLP: None is 50, at most the layer's size.
     activation : {"relu", "softplus"}, default="relu"
     noise_gain : float or None, default=20.0
-        Larger is less noisy; ``None`` records noise-free responses.
+        Larger is less noisy, at most 1e12 (the noise's relative size is then below
+        1e-6); ``None`` records noise-free responses.
     n_stimuli : int, default=None
         Held-out images shown to every subject (None: 500 crops for the CNN; 600 digits
         for the MLP, at most 1,000).
     images : {"dead_leaves", "sample"} or path, default=None
         CNN only (None: ``"dead_leaves"``): what the networks learn from and are shown.
     window : int, default=None
-        CNN only (None: 1): side of the central patch of positions recorded in each
-        map (clipped to the map).
+        CNN only (None: 1): side of the square of positions recorded at the centre of
+        each map, odd (centred on the central position): ``window²`` positions, or
+        the whole map where it is narrower (the maps are 19, 7 and 1 wide).
     n_steps : int, default=None
         CNN only (None: 50): training steps (Adam, 64 pairs of crops per step).
     n_epochs : int, default=None
@@ -193,10 +203,12 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
     >>> sorted(set(pop.areas.tolist()))
     ['layer1', 'layer2']
     """
-    settings = _settings(architecture, hidden, n_neurons, n_stimuli, data_home,
-                         sampling=sampling, window=window, images=images,
-                         n_steps=n_steps, n_epochs=n_epochs)
-    settings.update(n_subjects=n_subjects, activation=activation, noise_gain=noise_gain)
+    settings = _settings(architecture, data_home, hidden=hidden, n_neurons=n_neurons,
+                         n_stimuli=n_stimuli, sampling=sampling, window=window,
+                         images=images, n_steps=n_steps, n_epochs=n_epochs)
+    noise_gain = None if noise_gain is None else float(noise_gain)
+    settings.update(n_subjects=int(n_subjects), activation=activation,
+                    noise_gain=noise_gain)
     path = None
     if cache and isinstance(random_state, Integral):
         path = _cache_path(data_home, {**settings, "random_state": int(random_state)})
@@ -204,9 +216,10 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
             cached = _read_cache(path)
             if cached is not None:
                 return cached
+        path = _writable(path)   # checked before the training, not after
 
     rng = _generator(random_state)
-    record = record_cnn if architecture == "cnn" else record_mlp
+    record = _GENERATORS[architecture][1]
     arrays = record(rng=rng, **{k: v for k, v in settings.items() if k != "architecture"})
     population = Bunch(**arrays, architecture=architecture, activation=activation,
                        noise_gain=noise_gain)
@@ -215,65 +228,105 @@ def make_model_population(n_subjects=5, *, architecture="cnn", sampling=None, hi
     return population
 
 
-def _settings(architecture, hidden, n_neurons, n_stimuli, data_home, **specific):
-    """The generator's settings with the architecture's defaults filled in, checked.
+def _integers(name, values):
+    """A tuple of positive Python ints; an error naming ``name`` for anything else
+    (``4.9`` is not truncated to 4)."""
+    values = np.atleast_1d(np.asarray(values, dtype=object))
+    out = []
+    for v in values.ravel():
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (Integral, Real)) or \
+                not float(v).is_integer() or v < 1:
+            raise ValueError(f"{name} must hold positive integers, got {values.tolist()}: "
+                             f"{v!r} is not one.")
+        out.append(int(v))
+    return tuple(out)
 
-    ``specific`` holds the parameters of one architecture only (None where not given):
-    one given for the other architecture is an error.
+
+def _settings(architecture, data_home, **given):
+    """The generator's settings with its defaults filled in, checked by its module.
+
+    ``given`` holds the parameters as passed (None where not given). A parameter of the
+    other architecture only is an error; every other check is the generator's own
+    (``_cnn.check_settings``, ``_mlp.check_settings``).
     """
-    cnn = architecture == "cnn"
-    own, other = (_CNN_ONLY, _MLP_ONLY) if cnn else (_MLP_ONLY, _CNN_ONLY)
-    wrong = [name for name in other if specific[name] is not None]
+    module = _GENERATORS[architecture][0]
+    wrong = [name for name, value in given.items()
+             if value is not None and name not in module.DEFAULTS]
     if wrong:
+        other = "mlp" if architecture == "cnn" else "cnn"
         raise ValueError(
-            f"{', '.join(wrong)} only apply to architecture="
-            f"{'mlp' if cnn else 'cnn'!r}; remove {'it' if len(wrong) == 1 else 'them'} "
-            "or set architecture accordingly.")
-    settings = {name: default if specific[name] is None else specific[name]
-                for name, default in own.items()}
-    pick = 0 if cnn else 1
-    hidden = _DEFAULTS["hidden"][pick] if hidden is None else \
-        tuple(int(h) for h in np.atleast_1d(hidden))
-    if not hidden or min(hidden) < 1 or (cnn and len(hidden) != 3):
-        what = "3 channel counts" if cnn else "at least one layer size"
-        raise ValueError(f"hidden must hold {what} (positive integers), got {hidden}.")
-    if n_neurons is None and not cnn:
-        n_neurons = _DEFAULTS["n_neurons"][pick]
-    if cnn and n_neurons is not None:
-        # checked before any training: the smallest hypercolumn bounds n_neurons
-        for area, (side, c) in enumerate(zip(map_sizes(CROP), hidden)):
-            fits = min(settings["window"], side - (1 - side % 2))
-            if n_neurons > c * fits**2:
-                raise ValueError(
-                    f"n_neurons={n_neurons} is larger than the hypercolumn of layer "
-                    f"{area + 1} ({fits}×{fits} positions × {c} channels = "
-                    f"{c * fits**2} units); lower it or widen the window.")
-    if cnn and settings["images"] not in ("dead_leaves", "sample"):
+            f"{', '.join(wrong)} only apply to architecture={other!r}; remove "
+            f"{'it' if len(wrong) == 1 else 'them'} or set architecture accordingly.")
+    settings = {name: default if given[name] is None else given[name]
+                for name, default in module.DEFAULTS.items()}
+    settings["hidden"] = list(_integers("hidden", settings["hidden"]))
+    for name in ("n_neurons", "n_stimuli", "window", "n_steps", "n_epochs"):
+        if settings.get(name) is not None:   # NumPy integers: plain ints for the key
+            settings[name] = int(settings[name])
+    module.check_settings(settings)
+    if architecture == "cnn" and settings["images"] not in ("dead_leaves", "sample"):
         folder = Path(settings["images"]).expanduser()
         settings["images"] = str(folder if folder.is_absolute()
                                  else get_data_home(data_home) / folder)
-    return dict(architecture=architecture, hidden=list(hidden), n_neurons=n_neurons,
-                n_stimuli=_DEFAULTS["n_stimuli"][pick] if n_stimuli is None else n_stimuli,
-                **settings)
+    return dict(architecture=architecture, **settings)
 
 
 # -------------------------------------------------------------------------- cache
 def _cache_path(data_home, settings):
     """``<data home>/model_populations/<hash of the settings and versions>.npz``.
 
-    A folder of images enters the key with every file's name, size and modification
-    time, so that changing the folder's images rebuilds the population.
+    A folder of images enters the key with every image file's name and a SHA-256 of
+    its contents (read in chunks), so that changed images rebuild the population even
+    when their size and modification time are kept (``cp -p``, ``rsync -t``, ``tar x``).
     """
     from .. import __version__
 
     key = {**settings, "generator": _GENERATOR_VERSION, "version": __version__}
     if settings.get("images") not in (None, "dead_leaves", "sample"):
         folder = Path(settings["images"])
-        key["files"] = [(p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                        for p in sorted(folder.iterdir())] if folder.is_dir() else None
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
+        key["files"] = ([(p.name, _file_digest(p)) for p in image_files(folder)]
+                        if folder.is_dir() else None)
+    text = json.dumps(key, sort_keys=True, default=_plain)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
     return get_data_home(data_home) / "model_populations" / (
         f"{settings['architecture']}_{digest}.npz")
+
+
+def _plain(value):
+    """NumPy scalars and arrays as JSON's numbers and lists (for the cache key)."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} cannot enter the cache key")
+
+
+def _file_digest(path, chunk=1 << 20):
+    """SHA-256 of a file's contents, read in chunks of ``chunk`` bytes."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(chunk), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise damaged(path, f"{type(exc).__name__}: {exc}") from exc
+    return digest.hexdigest()
+
+
+def _writable(path):
+    """``path`` if its folder can be written, else None with a warning (the population
+    is then built and returned, not cached): checked before the training, so that a
+    read-only, full or impossible data home does not throw trained work away."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(suffix=".probe", dir=path.parent)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        warnings.warn(f"The population cannot be cached in {path.parent} ({type(exc).__name__}:"
+                      f" {exc}); it is built and returned without caching. Give a "
+                      "writable data_home, or cache=False to silence this.",
+                      RuntimeWarning, stacklevel=3)
+        return None
+    return path
 
 
 def _read_cache(path):
@@ -295,14 +348,34 @@ def _read_cache(path):
 
 
 def _write_cache(path, population):
-    """Write atomically (a temporary file renamed), so that no reader sees half a file."""
+    """Write atomically (a temporary file renamed), so that no reader sees half a file.
+
+    The file gets the permissions of any new file (``0666`` less the umask), so that a
+    shared data home can be read by colleagues (``mkstemp`` alone gives ``0600``). A
+    failure to write (a full disk) is warned about: the population is still returned.
+    """
     arrays = {k: (np.nan if v is None else v) for k, v in population.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent)
+    tmp = None
     try:
+        handle, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent)
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        warnings.warn(f"The population could not be cached in {path} ({type(exc).__name__}:"
+                      f" {exc}); it is returned without caching.", RuntimeWarning,
+                      stacklevel=3)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask():
+    """The process's umask (reading it means setting it: set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

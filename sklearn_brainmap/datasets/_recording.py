@@ -12,8 +12,8 @@ from . import _cnn
 from ._images import dead_leaves, folder_images, sample_images
 from ._mlp import accuracy, forward, train_mlp
 
-#: Side of the crops the CNNs learn from and are shown (pixels).
-CROP = 23
+#: Side of the crops the CNNs learn from and are shown (pixels): the network's input.
+CROP = _cnn.CROP
 #: Extra side of the region whose two crops form a contrastive pair (pixels).
 JITTER = 8
 #: Dead-leaves images: side, number that train the networks, number cut into stimuli.
@@ -62,12 +62,7 @@ def record_mlp(n_subjects, hidden, n_neurons, activation, noise_gain, n_stimuli,
     """MLPs trained on scikit-learn's digits; random units of each hidden layer."""
     from sklearn.datasets import load_digits
 
-    if n_neurons > min(hidden):
-        raise ValueError(f"n_neurons={n_neurons} is larger than the smallest layer "
-                         f"({min(hidden)} units).")
-    if n_stimuli > 1000:
-        raise ValueError(f"n_stimuli must be at most 1000 for architecture='mlp' (797 "
-                         f"digits train the networks), got {n_stimuli}.")
+    # n_neurons and n_stimuli were checked by _mlp.check_settings
     digits = load_digits()
     X_all = digits.data / 16.0
     y_all = digits.target
@@ -106,10 +101,11 @@ def record_mlp(n_subjects, hidden, n_neurons, activation, noise_gain, n_stimuli,
 # ---------------------------------------------------------------------------- CNN
 def _images(source, rng):
     """Training images and stimulus images (held out), standardised with the former's
-    mean and standard deviation."""
+    mean and standard deviation; and the names of the held-out images (for errors)."""
     if source == "dead_leaves":
         images = list(dead_leaves(LEAVES_TRAIN + LEAVES_TEST, LEAVES_SIDE, rng))
         train, test = images[:LEAVES_TRAIN], images[LEAVES_TRAIN:]
+        names = [f"dead-leaves image {k}" for k in range(LEAVES_TEST)]
     elif source == "sample":
         # two photographs: the left three quarters train, the right quarter is shown
         train, test = [], []
@@ -117,28 +113,69 @@ def _images(source, rng):
             cut = image.shape[1] * 3 // 4
             train.append(image[:, :cut])
             test.append(image[:, cut:])
+        names = ["the right quarter of china.jpg", "the right quarter of flower.jpg"]
     else:
-        images = folder_images(source, CROP + JITTER)
+        images, files = folder_images(source, CROP + JITTER)
         order = rng.permutation(len(images))
         n_test = max(1, len(images) // 5)
         test = [images[i] for i in order[:n_test]]
         train = [images[i] for i in order[n_test:]]
+        names = [str(files[i]) for i in order[:n_test]]
     pixels = np.concatenate([image.ravel() for image in train])
     mean, sd = pixels.mean(), pixels.std()
     if not sd > 0:
         raise ValueError(f"images={source!r}: the training images are uniform (one grey "
                          "level); the networks need images with structure.")
-    return [(i - mean) / sd for i in train], [(i - mean) / sd for i in test]
+    for image, name in zip(test, names):
+        # a blank stimulus image gives identical stimuli: no unit could respond
+        if not np.ptp(image) > 0:
+            raise ValueError(f"images: the held-out image {name} is uniform (one grey "
+                             "level); its crops would be blank stimuli. Remove it or "
+                             "replace it with an image with structure.")
+    return [(i - mean) / sd for i in train], [(i - mean) / sd for i in test], names
 
 
-def _crops(images, n, rng):
-    """``n`` crops (CROP × CROP) at random places of random images; and their image."""
+def _crops(images, n, rng, names):
+    """``n`` distinct crops (CROP × CROP) at random places of random images; and their
+    image.
+
+    Crops are drawn uniformly over (image, top, left); a position drawn twice is drawn
+    again, so that no stimulus repeats (a repeated stimulus in a test fold and its
+    training fold would inflate held-out scores). Errors name the images when they hold
+    fewer distinct crops than ``n``, and an image all of whose crops are blank.
+    """
+    rows = np.array([image.shape[0] - CROP + 1 for image in images])
+    cols = np.array([image.shape[1] - CROP + 1 for image in images])
+    offset = np.concatenate([[0], np.cumsum(rows * cols)])
+    if n > offset[-1]:
+        raise ValueError(
+            f"n_stimuli={n} is more than the {offset[-1]} distinct {CROP}×{CROP} crops "
+            f"of the held-out images ({', '.join(names)}); stimuli would repeat and "
+            "inflate held-out scores. Lower n_stimuli or add larger or more images.")
     which = rng.integers(len(images), size=n)
+    top, left = np.empty(n, dtype=int), np.empty(n, dtype=int)
+    for k, i in enumerate(which):  # one draw after the other: the draws of version 1
+        top[k] = rng.integers(rows[i])
+        left[k] = rng.integers(cols[i])
+    while True:
+        key = offset[which] + top * cols[which] + left
+        _, first = np.unique(key, return_index=True)
+        again = np.setdiff1d(np.arange(n), first)
+        if again.size == 0:
+            break
+        which[again] = rng.integers(len(images), size=again.size)
+        top[again] = rng.integers(rows[which[again]])
+        left[again] = rng.integers(cols[which[again]])
     crops = np.empty((n, CROP, CROP))
-    for k, i in enumerate(which):
-        top = rng.integers(images[i].shape[0] - CROP + 1)
-        left = rng.integers(images[i].shape[1] - CROP + 1)
-        crops[k] = images[i][top:top + CROP, left:left + CROP]
+    for k, (i, t, l) in enumerate(zip(which, top, left)):
+        crops[k] = images[i][t:t + CROP, l:l + CROP]
+    blank = np.ptp(crops.reshape(n, -1), axis=1) == 0
+    for i in np.unique(which):
+        if blank[which == i].all():
+            raise ValueError(
+                f"images: every crop of the held-out image {names[i]} is uniform (one "
+                "grey level); its stimuli are blank. Remove it or replace it with an "
+                "image with structure.")
     return crops, which
 
 
@@ -159,6 +196,11 @@ def _choose_units(responsive, sampling, window, n_neurons, rng, where):
     column[lo:hi, lo:hi] = True
     in_column = np.flatnonzero((column & responsive).ravel())
     n = in_column.size if n_neurons is None else n_neurons
+    if n == 0:
+        raise RuntimeError(
+            f"{where}: no unit of the recorded patch responds to the stimuli (every one "
+            "is constant); widen the window, use activation='softplus' or images with "
+            "more structure.")
     pool = in_column if sampling == "hypercolumn" else np.flatnonzero(responsive.ravel())
     if n > pool.size:
         raise RuntimeError(
@@ -175,8 +217,8 @@ def record_cnn(n_subjects, hidden, n_neurons, activation, noise_gain, n_stimuli,
 
     ``hidden`` holds the channels of the three convolutions."""
     channels = tuple(hidden)
-    train, test = _images(images, rng)
-    stimuli, source_image = _crops(test, n_stimuli, rng)
+    train, test, names = _images(images, rng)
+    stimuli, source_image = _crops(test, n_stimuli, rng, names)
     x = stimuli[..., None].astype(np.float32)
     columns, losses, positions = _Columns(), [], []
     for subject, seed in enumerate(rng.spawn(n_subjects)):

@@ -14,6 +14,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ..utils import check_response_matrix
+from ..utils._array_api import check_namespace_support
 
 
 @validate_params(
@@ -148,6 +149,7 @@ def grating_tuning(responses, spatial_frequency, orientation):
     >>> t.preferred_spatial_frequency.tolist(), t.preferred_orientation.round(3).tolist()
     ([0.125, 0.125, 0.125, 0.125], [0.0, 0.785, 1.571, 2.356])
     """
+    check_namespace_support("grating_tuning", responses)
     R = check_response_matrix(responses, "responses", min_samples=2).astype(np.float64)
     sf = np.asarray(spatial_frequency, dtype=np.float64).ravel()
     theta = np.asarray(orientation, dtype=np.float64).ravel()

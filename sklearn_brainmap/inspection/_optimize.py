@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 from ..utils import check_response_matrix, check_same_stimuli
 from ..utils._adam import Adam
+from ..utils._stats import rescaled
 from ._similarity_gradients import (
     GRADIENT_MEASURES,
     _centred,
@@ -56,6 +57,9 @@ def _pc_r2(U, Y):
 
 def _check_reference(X):
     X = check_response_matrix(X, "X", min_samples=3).astype(np.float64, copy=False)
+    # every output here is invariant to the scale of X: a power of two (exact) keeps
+    # its Gram products in range at 1e200 or 1e-200
+    X = rescaled(X)[0]
     return X, _Reference(X)
 
 
@@ -350,7 +354,8 @@ def similarity_score_range(X, *, fixed="cka", varied="angular_procrustes",
     fixed, varied : {"cka", "nbs", "angular_procrustes", "ridge_r2"}
         Defaults ``"cka"`` and ``"angular_procrustes"``.
     targets : array-like of float, default=(0.3, 0.5, 0.7, 0.9)
-        Values of the fixed measure.
+        Values of the fixed measure, in ``[0, 1]`` (the range of every measure here;
+        others are refused).
     n_steps : int, default=2000
         Adam steps per optimisation (``2 × len(targets)`` optimisations).
     learning_rate : float, default=0.01
@@ -391,6 +396,12 @@ def similarity_score_range(X, *, fixed="cka", varied="angular_procrustes",
     if targets.size == 0 or not np.isfinite(targets).all():
         raise ValueError(f"targets must be a non-empty list of finite scores; got "
                          f"{targets}.")
+    # every measure with a gradient lies in [0, 1] (CKA, NBS, 1 − θ/(π/2), in-sample
+    # ridge R²): a target outside cannot be held, and would label the result wrongly
+    outside = targets[(targets < 0) | (targets > 1)]
+    if outside.size:
+        raise ValueError(f"targets must be values {fixed!r} can take, in [0, 1]; got "
+                         f"{outside.tolist()}.")
     X, ref = _check_reference(X)
     Y0 = check_random_state(random_state).standard_normal(X.shape)
     out = {key: np.empty(targets.size) for key in

@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..metrics._validation import check_response_pair
+from ..utils._stats import rescaled
 
 #: Names of the measures that have a gradient.
 GRADIENT_MEASURES = ("cka", "nbs", "angular_procrustes", "ridge_r2")
@@ -224,7 +225,12 @@ def similarity_gradient(X, Y, *, measure="cka", alpha=1e-3):
     (True, (20, 3))
     """
     X, Y = check_response_pair(X, Y, min_samples=2)
+    # every score is invariant to the scale of X and of Y: both are divided by a power
+    # of two near their largest entry (exact), and the gradient of s(Y / 2**e) is
+    # 2**-e times that at the rescaled Y (CKA's fourth powers overflowed at 1e50)
+    X, _ = rescaled(np.asarray(X, dtype=np.float64))
+    Y, e = rescaled(np.asarray(Y, dtype=np.float64))
     ref = _Reference(X)
-    Y = np.asarray(Y, dtype=np.float64)
     _check_synthetic(Y)
-    return _score_and_gradient(ref, Y, measure, alpha)
+    score, grad = _score_and_gradient(ref, Y, measure, alpha)
+    return score, np.ldexp(grad, -e)

@@ -59,6 +59,11 @@ def validate(estimator, X, y):
     if y.ndim not in (1, 2):
         raise ValueError(f"y must be 1-D or 2-D (stimuli × targets), got a {y.ndim}-D "
                          "Dask array.")
+    if any(np.isnan(size) for size in y.shape):
+        raise ValueError(
+            f"y is a Dask array of unknown chunk sizes (shape {y.shape}, e.g. after "
+            "boolean indexing): its rows cannot be matched with X's. Compute them "
+            "first: y = y.compute_chunk_sizes().")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} stimuli (rows) but y has {y.shape[0]}: pass "
                          "the responses of the same stimuli.")

@@ -122,12 +122,38 @@ def _nan_pearson_rows(a, b):
     return np.clip(r, -1.0, 1.0)
 
 
+def _group_half_means(R, valid, in_a):
+    """Means of the repeats in half A (``in_a``, a mask over repeats) and in the
+    others; NaN where a half has no available repeat."""
+    halves = []
+    for mask in (in_a, ~in_a):
+        keep = valid & mask
+        count = keep.sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(keep, R, 0.0).sum(axis=-1) / count
+        mean[count == 0] = np.nan
+        halves.append(mean)
+    return halves
+
+
+def _check_groups(groups, n_repeats):
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or groups.shape[0] != n_repeats:
+        raise ValueError(f"groups must hold one label per repeat (the session or run of "
+                         f"each repeat), shape ({n_repeats},); got shape {groups.shape}.")
+    labels, index = np.unique(groups, return_inverse=True)
+    if labels.size < 2:
+        raise ValueError(f"groups holds {labels.size} distinct label(s): splitting by "
+                         "group needs at least 2 (e.g. two sessions).")
+    return index, labels.size
+
+
 @validate_params(
     {"responses": ["array-like"], "n_splits": [Interval(Integral, 1, None, closed="left")],
-     "random_state": ["random_state"]},
+     "groups": ["array-like", None], "random_state": ["random_state"]},
     prefer_skip_nested_validation=True,
 )
-def split_half_reliability(responses, *, n_splits=10, random_state=None):
+def split_half_reliability(responses, *, n_splits=10, groups=None, random_state=None):
     """Split-half reliability of each unit from repeated presentations, Spearman–Brown corrected.
 
     For each split, the available repeats of every (unit, stimulus) are divided at
@@ -144,6 +170,12 @@ def split_half_reliability(responses, *, n_splits=10, random_state=None):
         repeats may differ between units and stimuli).
     n_splits : int, default=10
         Number of random splits averaged.
+    groups : array-like of shape (n_repeats,), default=None
+        The session or run of each repeat (fMRI: repeats of one run share its drift
+        and its head position). Given, each split divides the *groups* at random into
+        two halves (``n_groups // 2`` groups and the others), for every stimulus
+        alike, so no group feeds both halves; None: the repeats of each stimulus are
+        divided on their own. With two groups every split is the same.
     random_state : int, RandomState instance or None, default=None
         Seeds the splits (see Notes for how they are drawn).
 
@@ -203,7 +235,13 @@ def split_half_reliability(responses, *, n_splits=10, random_state=None):
     """
     R = _check_repeats(responses)
     n_units, n_stimuli, n_repeats = R.shape
-    keys = check_random_state(random_state).random_sample((n_splits, n_stimuli, n_repeats))
+    rng = check_random_state(random_state)
+    if groups is None:
+        keys = rng.random_sample((n_splits, n_stimuli, n_repeats))
+    else:
+        index, n_groups = _check_groups(groups, n_repeats)
+        in_a = [np.isin(index, rng.permutation(n_groups)[:n_groups // 2])
+                for _ in range(n_splits)]
     reliability = np.empty(n_units)
     for units in column_blocks(n_units, 6 * n_stimuli * n_repeats, 8):
         block = R[units]
@@ -213,7 +251,9 @@ def split_half_reliability(responses, *, n_splits=10, random_state=None):
         block = np.ldexp(block, -e[:, None, None])
         corrected = np.empty((n_splits, block.shape[0]))
         for s in range(n_splits):
-            r = _nan_pearson_rows(*_half_means(block, valid, keys[s]))
+            halves = (_half_means(block, valid, keys[s]) if groups is None
+                      else _group_half_means(block, valid, in_a[s]))
+            r = _nan_pearson_rows(*halves)
             corrected[s] = spearman_brown(r)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN units stay NaN

@@ -1,6 +1,7 @@
 """Representational dissimilarity matrices (RDMs) and representational similarity analysis."""
 
 import math
+import warnings
 
 import numpy as np
 from scipy import stats
@@ -12,6 +13,7 @@ from ..utils._array_api import (array_namespace, check_namespace_support, is_num
                                 ldexp, max_abs, namespace_and_device, scalar_exponent,
                                 to_namespace, to_numpy)
 from ..utils._stats import powers_of_two
+from ._validation import looks_like_rdm, precomputed_triangle, refuse_rdm_objects
 
 RDM_METRICS = {"correlation", "euclidean", "cosine"}
 COMPARISONS = {"spearman", "pearson", "kendall"}
@@ -233,10 +235,13 @@ def rsa_score(X, Y, *, rdm_metric="correlation", compare="spearman"):
 
     Parameters
     ----------
-    X : array-like of shape (n_stimuli, n_units_x), or (n_stimuli, n_stimuli)
-        Responses, or an RDM with ``rdm_metric="precomputed"`` (only its upper
-        triangle is read).
-    Y : array-like of shape (n_stimuli, n_units_y), or (n_stimuli, n_stimuli)
+    X : array-like of shape (n_stimuli, n_units_x), (n_stimuli, n_stimuli) or (n_pairs,)
+        Responses, or an RDM with ``rdm_metric="precomputed"``: square (only its
+        upper triangle is read) or condensed (the ``n(n−1)/2`` upper-triangle values
+        in row-major order, as ``rdm(X, condensed=True)`` or ``scipy.spatial.distance
+        .pdist`` give). An rsatoolbox ``RDMs`` object is converted by the user:
+        ``rdms.get_matrices()[0]``.
+    Y : array-like of shape (n_stimuli, n_units_y), (n_stimuli, n_stimuli) or (n_pairs,)
         The same, for the other system.
     rdm_metric : {"correlation", "euclidean", "cosine", "precomputed"}, \
 default="correlation"
@@ -253,6 +258,15 @@ default="correlation"
         For mismatched rows, NaN or infinite values, fewer than 3 stimuli, stimulus
         patterns whose distances are undefined (see :func:`rdm`), or an RDM whose
         dissimilarities are all equal (no correlation is defined).
+    TypeError
+        For an rsatoolbox ``RDMs`` object (the message says how to convert it).
+
+    Warns
+    -----
+    UserWarning
+        When ``X`` or ``Y`` is square, symmetric, non-negative with a zero diagonal
+        and ``rdm_metric`` is not ``"precomputed"``: it looks like an RDM, which
+        would be read as responses and give another number.
 
     Notes
     -----
@@ -280,6 +294,8 @@ default="correlation"
     >>> round(rsa_score(X, X, rdm_metric="euclidean", compare="kendall"), 12)
     1.0
     """
+    for name, A in (("X", X), ("Y", Y)):
+        refuse_rdm_objects(A, name)
     xp, device = namespace_and_device(X)
     if compare == "kendall" and xp is not np:
         raise TypeError(
@@ -289,20 +305,35 @@ default="correlation"
             "convert the inputs to NumPy.")
     Y = to_namespace(Y, xp, device)  # Y follows X
     if rdm_metric == "precomputed":
-        dtype = np.float64 if xp is np else [xp.float64, xp.float32]
-        X = check_array(X, dtype=dtype, input_name="X", ensure_min_samples=3)
-        Y = check_array(Y, dtype=dtype, input_name="Y", ensure_min_samples=3)
-        for name, D in (("X", X), ("Y", Y)):
-            if D.shape[0] != D.shape[1]:
-                raise ValueError(f"With rdm_metric='precomputed', {name} must be a square "
-                                 f"RDM; got shape {D.shape}.")
-        check_same_stimuli(X, Y)
-        n = X.shape[0]
-        triangles = (lambda: _upper_triangle(X, 0, n), lambda: _upper_triangle(Y, 0, n))
+        if is_numpy(xp):  # square or condensed RDMs
+            a, b = precomputed_triangle(X, "X"), precomputed_triangle(Y, "Y")
+            if a.size != b.size:
+                raise ValueError(
+                    f"With rdm_metric='precomputed', X and Y must be RDMs of the same "
+                    f"stimuli; X has {a.size} stimulus pairs and Y {b.size}.")
+            triangles = (lambda: a, lambda: b)
+        else:
+            dtype = [xp.float64, xp.float32]
+            X = check_array(X, dtype=dtype, input_name="X", ensure_min_samples=3)
+            Y = check_array(Y, dtype=dtype, input_name="Y", ensure_min_samples=3)
+            for name, D in (("X", X), ("Y", Y)):
+                if D.shape[0] != D.shape[1]:
+                    raise ValueError(f"With rdm_metric='precomputed', {name} must be a "
+                                     f"square RDM; got shape {D.shape}.")
+            check_same_stimuli(X, Y)
+            n = X.shape[0]
+            triangles = (lambda: _upper_triangle(X, 0, n), lambda: _upper_triangle(Y, 0, n))
     else:
         X = check_response_matrix(X, "X", min_samples=3)
         Y = check_response_matrix(Y, "Y", min_samples=3)
         check_same_stimuli(X, Y)
+        for name, A in (("X", X), ("Y", Y)):
+            if is_numpy(xp) and looks_like_rdm(A):
+                warnings.warn(
+                    f"{name} is square, symmetric, non-negative with a zero diagonal: it "
+                    "looks like an RDM, but rsa_score reads it as responses (stimuli × "
+                    "units) and computes an RDM of it. Pass rdm_metric='precomputed' if "
+                    f"{name} is an RDM.", UserWarning, stacklevel=3)
         # Euclidean RDMs up to the power of two X and Y were divided by: RSA is
         # invariant to the scale of either RDM
         triangles = (lambda: _condensed_rdm(X, rdm_metric, scale_back=False),
@@ -409,6 +440,7 @@ def compare_rdms(rdms, *, compare="spearman"):
     >>> bool(np.isclose(S[0, 1], rsa_score(X, Y))), round(float(S[0, 2]), 12)
     (True, 1.0)
     """
+    refuse_rdm_objects(rdms, "rdms")
     check_namespace_support("compare_rdms", rdms)
     rdms = np.asarray(rdms, dtype=np.float64)
     if rdms.ndim == 3:

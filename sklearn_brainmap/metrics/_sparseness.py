@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import validate_params
 
 from ..utils import ConstantUnitWarning, check_response_matrix
+from ..utils._array_api import check_namespace_support
 
 
 def _warn_silent(silent, what, category):
@@ -89,6 +90,7 @@ def lifetime_sparseness(responses):
     >>> lifetime_sparseness(R)
     array([0., 1., 1.])
     """
+    check_namespace_support("lifetime_sparseness", responses)
     R = check_response_matrix(responses, "responses", min_samples=1).astype(np.float64)
     S, silent = _sparseness(R, 0, "unit (column)")
     _warn_silent(silent, "units (columns", ConstantUnitWarning)
@@ -137,6 +139,7 @@ def population_sparseness(responses):
     >>> population_sparseness(np.array([[1.0, 1.0, 1.0], [0.0, 5.0, 0.0]]))
     array([0., 1.])
     """
+    check_namespace_support("population_sparseness", responses)
     R = check_response_matrix(responses, "responses", min_samples=1).astype(np.float64)
     S, silent = _sparseness(R, 1, "stimulus (row)")
     _warn_silent(silent, "stimuli (rows", UserWarning)

@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array
 
 from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning, check_folds
+from ..utils._array_api import check_namespace_support
 from ..utils._dask import scattered
 from ._pairwise import PairwiseMapping
 from ._profiles import area_silhouette, same_area_predictivity
@@ -37,10 +38,10 @@ class Candidate:
         The recording of the population that feeds the sources (``"pre"``: map
         pre-activation responses to the targets, the *Pre Linear Softplus* class).
         ``None``: the same recording as the targets.
-    responses : tuple of str, default=None
+    responses : str or tuple of str, default=None
         The target recordings this class is compared on (e.g. ``("post",)`` for
-        classes that model rectified responses). ``None``: every recording of the
-        comparison.
+        classes that model rectified responses), matched by whole name (a single
+        string is one name). ``None``: every recording of the comparison.
 
     Examples
     --------
@@ -55,6 +56,14 @@ class Candidate:
     estimator: object
     source: str = None
     responses: tuple = None
+
+    def __post_init__(self):
+        # one name is a tuple of one name: ``target in "post_clean"`` would also match
+        # "post" (a substring)
+        if isinstance(self.responses, str):
+            object.__setattr__(self, "responses", (self.responses,))
+        elif self.responses is not None:
+            object.__setattr__(self, "responses", tuple(self.responses))
 
     @property
     def specificity_only(self):
@@ -208,9 +217,18 @@ class _Recordings:
                 names = sorted(k for k in self.population if k not in ("subjects", "areas"))
                 raise ValueError(f"{what} {name!r} is not a recording of the population; "
                                  f"it has {names}.")
-            self.arrays[name] = check_array(self.population[name],
-                                            dtype=[np.float64, np.float32],
-                                            input_name=f"population[{name!r}]")
+            array = check_array(self.population[name], dtype=[np.float64, np.float32],
+                                input_name=f"population[{name!r}]")
+            if self.arrays:
+                # every recording shows the same stimuli to the same columns: folds
+                # index rows of all of them
+                first, reference = next(iter(self.arrays.items()))
+                if array.shape != reference.shape:
+                    raise ValueError(
+                        f"population[{name!r}] has shape {array.shape} and "
+                        f"population[{first!r}] {reference.shape}: every recording "
+                        "must hold the same stimuli (rows) and units (columns).")
+            self.arrays[name] = array
         return self.arrays[name]
 
 
@@ -307,7 +325,8 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     -----
     ConstantUnitWarning
         Once, when constant units were met (their scores are undefined and left out of
-        the aggregates).
+        the aggregates), pointing at the caller's line; its ``count`` attribute is the
+        number of fits or scorings that met them.
 
     References
     ----------
@@ -337,10 +356,20 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     (6, 6)
     """
     candidates = _candidates(candidates)
+    if len(responses) == 0:
+        raise ValueError("responses is empty: name at least one recording of the "
+                         "population to compare on (e.g. ('post',)).")
+    # the recordings only (a Bunch also holds text and numbers); NumPy needs no check
+    foreign = [v for k, v in population.items() if k not in ("subjects", "areas")
+               and hasattr(v, "shape") and not isinstance(v, np.ndarray)]
+    if foreign:
+        check_namespace_support("compare_transform_classes", *foreign)
     recording = _Recordings(population)
     subjects, areas = population["subjects"], population["areas"]
     first = recording(responses[0], "responses")
-    folds = check_folds(cv, first)
+    # an RDM of 2 test stimuli has one pair: RSA-like measures need 3 per test fold
+    folds = check_folds(cv, first, min_test=3 if any(c.specificity_only for c in candidates)
+                        else 2)
     cells = []
     for target in responses:
         Y = recording(target, "responses")
@@ -373,7 +402,11 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
                         "   —  " if np.isnan(pred) else f"{pred:.3f}",
                         np.mean([r[1] for r in rows]), sum(r[2] for r in rows))
     if n_constant:
-        warnings.warn(f"Constant units were met in {n_constant} fits or scorings of the "
-                      "comparison: their scores are undefined and were left out of the "
-                      "aggregates.", ConstantUnitWarning, stacklevel=2)
+        warning = ConstantUnitWarning(
+            f"Constant units were met in {n_constant} fits or scorings of the "
+            "comparison: their scores are undefined and were left out of the "
+            "aggregates.")
+        warning.count = n_constant   # for callers that sum several comparisons
+        # stacklevel 3: past validate_params' wrapper, at the caller's line
+        warnings.warn(warning, stacklevel=3)
     return ComparisonResult(records, matrices, *labels)

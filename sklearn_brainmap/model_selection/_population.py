@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import HasMethods, StrOptions, validate_par
 from sklearn.utils.validation import check_array
 
 from ..utils import AGGREGATES, UNIT_SCORES, aggregate_unit_scores, check_same_stimuli
+from ..utils._array_api import check_namespace_support
 from ._profiles import check_profile_labels
 from ._validation import cross_val_unit_scores
 
@@ -167,6 +168,7 @@ def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
     >>> bool(s["model_to_brain"] > 0.9 and s["brain_to_model"] < 0.5)
     True
     """
+    check_namespace_support("model_brain_scores", model, brain)
     model = check_array(model, dtype=[np.float64, np.float32], input_name="model")
     brain = check_array(brain, dtype=[np.float64, np.float32], input_name="brain")
     check_same_stimuli(model, brain, ("model", "brain"))

@@ -6,6 +6,7 @@ from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
+from sklearn.utils.multiclass import type_of_target
 
 from ..metrics._rsa import RDM_METRICS, rdm
 from ..utils import check_response_matrix, check_same_stimuli
@@ -69,6 +70,11 @@ def remixed_rdm(X, y, *, classifier=None, cv=5, metric="euclidean"):
     X = check_response_matrix(X, "X", min_samples=4)
     y = np.asarray(y)
     check_same_stimuli(X, y, names=("X", "y"))
+    kind = type_of_target(y, input_name="y")
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"y must hold category labels (one per stimulus), got {kind} "
+                         "values: remixing trains a classifier. Give the categories "
+                         "(e.g. integers or strings), or bin a continuous variable first.")
     if np.unique(y).size < 2:
         raise ValueError("y has a single category: a classifier needs at least 2.")
     if classifier is None:

@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 
 from ..metrics._rsa import COMPARISONS, compare_rdms
 from ..utils import check_folds, check_response_matrix, check_same_stimuli, columnwise_r2
+from ..utils._stats import power_of_two_exponents, rescaled
 from ._variance_components import _partitions, _subsets
 
 
@@ -244,6 +245,9 @@ def feature_weighted_rsa(X, brain_rdm, *, cv=5, alpha=0.1, compare="spearman"):
     X = check_response_matrix(X, "X", min_samples=4).astype(np.float64, copy=False)
     brain = _square_rdms(brain_rdm, "brain_rdm")[0]
     check_same_stimuli(X, brain, names=("X", "brain_rdm"))
+    # the fit does not see the scale of X (alpha is relative to the design) nor of the
+    # brain RDM: powers of two (exact) keep the fourth powers of X within range
+    (X, ex), (brain, eb) = rescaled(X), rescaled(brain)
     folds = _stimulus_folds(cv, X.shape[0])
 
     def design(rows, cols):
@@ -255,6 +259,14 @@ def feature_weighted_rsa(X, brain_rdm, *, cv=5, alpha=0.1, compare="spearman"):
     penalty = alpha * scale
     scores, fold_weights = _cv_rdm_fit(design, brain, folds, compare, penalty)
     weights, _ = _nnls_fit(full, brain[rows, cols], penalty)
+    # back to the units of the inputs: d = 2**eb d', D = 2**(2 ex) D', so w = w' 2**(eb − 2 ex)
+    with np.errstate(over="ignore"):
+        weights, fold_weights = (np.ldexp(w, eb - 2 * ex) for w in (weights, fold_weights))
+    if not (np.isfinite(weights).all() and np.isfinite(fold_weights).all()):
+        raise ValueError(
+            "feature_weighted_rsa: the weights at this scale of X and brain_rdm cannot be "
+            "represented in float64 (they scale as brain / X²); rescale X or brain_rdm "
+            "(e.g. X / np.abs(X).max()) and call again.")
     return Bunch(score=_summary(scores), fold_scores=scores, weights=weights,
                  fold_weights=fold_weights)
 
@@ -401,6 +413,12 @@ def variance_partitioning(predictors, target, *, kind="features", cv=5, estimato
         designs = np.concatenate([_square_rdms(a, f"predictors[{n!r}]")
                                   for n, a in zip(names, arrays)])
         brain = _square_rdms(target, "target")[0]
+        # R² with an intercept does not see the scale of any RDM: each is divided by a
+        # power of two near its largest entry (exact), so that RDMs at 1e12 or 1e-14
+        # give the R² of RDMs near 1 (least squares lost the intercept beside them)
+        e = power_of_two_exponents(designs.reshape(len(designs), -1), axis=1)
+        designs = np.ldexp(designs, -e[:, None, None])
+        brain = rescaled(brain)[0]
         if designs.shape[1] != brain.shape[0]:
             raise ValueError(f"The predictor RDMs have {designs.shape[1]} stimuli and the "
                              f"target RDM {brain.shape[0]}: they must be RDMs of the same "

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 from sklearn.utils.validation import check_array
 
 from ..utils import UNIT_SCORES, ConstantUnitWarning, check_folds, check_same_stimuli
+from ..utils._array_api import check_namespace_support
 
 
 @validate_params(
@@ -16,11 +17,12 @@ from ..utils import UNIT_SCORES, ConstantUnitWarning, check_folds, check_same_st
      "Y": ["array-like"], "cv": ["cv_object"], "scoring": [StrOptions(set(UNIT_SCORES))],
      "train_size": [Interval(Integral, 2, None, closed="left"), None],
      "random_state": [Interval(Integral, 0, None, closed="left"), np.random.Generator,
-                      None]},
+                      None],
+     "return_folds": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
 def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=None,
-                          random_state=None):
+                          random_state=None, return_folds=False):
     """Held-out score of every target unit, averaged over the folds of ``cv``.
 
     Parameters
@@ -37,12 +39,18 @@ def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=Non
         fold is unchanged), for learning curves over stimuli.
     random_state : int or None
         Draws the training subsets.
+    return_folds : bool, default=False
+        Also return every fold's scores (e.g. to test across folds, or to see which
+        fold a unit fails in).
 
     Returns
     -------
     scores : ndarray of shape (n_target_units,)
         Mean over folds of each unit's held-out score; NaN where a unit's score is
         undefined in every fold (a constant unit).
+    fold_scores : ndarray of shape (n_folds, n_target_units)
+        Only with ``return_folds=True``: the score of each unit in each fold (NaN
+        where undefined in that fold); ``scores`` is their mean over the defined ones.
 
     Raises
     ------
@@ -67,6 +75,7 @@ def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=Non
     >>> bool(scores[0] > 0.99 and scores[1] < 0.3)
     True
     """
+    check_namespace_support("cross_val_unit_scores", X, Y)
     X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
     Y = check_array(Y, dtype=[np.float64, np.float32], input_name="Y", ensure_2d=False)
     Y = Y.reshape(len(Y), -1)
@@ -94,4 +103,5 @@ def cross_val_unit_scores(estimator, X, Y, *, cv=5, scoring="r2", train_size=Non
             "for Pearson r): their scores are NaN.", ConstantUnitWarning, stacklevel=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-        return np.nanmean(per_fold, axis=0)
+        scores = np.nanmean(per_fold, axis=0)
+    return (scores, per_fold) if return_folds else scores
