@@ -10,11 +10,11 @@ import sklearn
 from sklearn.model_selection import KFold
 
 from sklearn_brainmap import Ridge
-from sklearn_brainmap.metrics import (cka_score, feature_weighted_rsa, procrustes_distance,
-                                      procrustes_score, remixed_rdm, rdm,
-                                      similarity_gradient, similarity_score_range,
-                                      soft_matching_distance, soft_matching_score,
-                                      variance_partitioning)
+from sklearn_brainmap.inspection import similarity_gradient, similarity_score_range
+from sklearn_brainmap.metrics import (cka_score, procrustes_distance, procrustes_score, rdm,
+                                      soft_matching_distance, soft_matching_score)
+from sklearn_brainmap.model_selection import (feature_weighted_rsa, remixed_rdm,
+                                              variance_partitioning)
 
 
 def _rdms(seed=0, n=24):
@@ -200,7 +200,7 @@ def test_feature_weighted_rsa_unrepresentable_weights_say_so():
 
 @pytest.mark.parametrize("scale", [1e200, 1e-200])
 def test_optimisations_do_not_see_the_scale_of_the_reference(scale):
-    from sklearn_brainmap.metrics import optimize_similarity, pc_perturbation_scores
+    from sklearn_brainmap.inspection import optimize_similarity, pc_perturbation_scores
 
     X = np.random.default_rng(0).standard_normal((15, 3)) * [3.0, 1.0, 0.3]
     a = optimize_similarity(X, n_steps=5, random_state=0)
