@@ -105,8 +105,8 @@ def record_model_population(images, *, n_subjects=5, activation="relu", n_steps=
     x = ((stimuli - stimuli.mean()) / sd)[..., None].astype(np.float32)
     # the draws of make_model_population, in its order: images, crops, then networks
     rng = _generator(random_state)
-    train, test = _images("dead_leaves", rng)
-    _crops(test, _DEFAULT_CROPS, rng)
+    train, test, names = _images("dead_leaves", rng)
+    _crops(test, _DEFAULT_CROPS, rng, names)
     channels = (32, 64, 64)
     blocks = {key: [] for key in ("pre", "post", "subjects", "areas", "unit")}
     for subject, seed in enumerate(rng.spawn(n_subjects)):
