@@ -7,7 +7,7 @@
 - Scores of a fitted mapping per target unit: ``r2_score``, ``pearson_r_score``
   (``multioutput="median"`` available) and the scorers built on them.
 - Noise ceilings: ``split_half_reliability``, ``spearman_brown``,
-  ``ceiling_normalized_score``.
+  ``ceiling_normalized_score``, ``rdm_noise_ceiling`` (subjects' RDMs).
 - Advanced RSA: ``reweighted_rsa`` (mixed RSA), ``feature_weighted_rsa``,
   ``variance_partitioning``, ``remixed_rdm``.
 - Similarity optimisation (Cloos et al.): ``similarity_gradient``,
@@ -23,6 +23,7 @@ from ._optimize import (
     principal_component_r2,
     similarity_score_range,
 )
+from ._rdm_ceiling import rdm_noise_ceiling
 from ._regression import pearson_r_score, r2_score
 from ._reliability import ceiling_normalized_score, spearman_brown, split_half_reliability
 from ._rsa import compare_rdms, rdm, rsa_score
@@ -63,6 +64,7 @@ __all__ = [
     "procrustes_score",
     "r2_score",
     "rdm",
+    "rdm_noise_ceiling",
     "remixed_rdm",
     "reweighted_rsa",
     "rsa_score",

@@ -9,9 +9,12 @@ from ..utils import check_response_matrix, check_same_stimuli, constant_columns
 from ..utils._array_api import check_namespace_support, namespace_and_device, to_namespace
 from ..utils._stats import power_of_two_exponents, rescaled
 from . import _namespace as _ns
+from ._rank_correlations import _average_ranks, _kendall, _rho_a_normalized
 
 RDM_METRICS = {"correlation", "euclidean", "cosine"}
-COMPARISONS = {"spearman", "pearson", "kendall"}
+COMPARISONS = {"spearman", "pearson", "kendall", "tau_a", "rho_a"}
+#: Comparisons that NumPy alone computes (no array-API path).
+_NUMPY_ONLY = {"kendall", "tau_a", "rho_a"}
 
 #: Bytes for one block of dot products when an RDM is built in its condensed form.
 _BLOCK_BYTES = 2**27
@@ -191,9 +194,13 @@ def rsa_score(X, Y, *, rdm_metric="correlation", compare="spearman"):
 
     ``RSA(X, Y) = ρ(triu(D_X), triu(D_Y))`` over the ``n(n−1)/2`` stimulus pairs
     (``k=1``, no diagonal), with ``D`` from :func:`rdm` and ``ρ`` the Spearman rank
-    correlation (default; ties get average ranks), the Pearson correlation or
-    Kendall's τ-b. Spearman and Kendall only see the order of the dissimilarities:
-    the score does not change under an increasing transform of either RDM.
+    correlation (default; ties get average ranks), the Pearson correlation,
+    Kendall's τ-b (``"kendall"``), Kendall's τ-a (``"tau_a"``) or Spearman's ρ-a
+    (``"rho_a"``). The rank comparisons only see the order of the dissimilarities: the
+    score does not change under an increasing transform of either RDM. τ-a and ρ-a
+    (Nili et al. 2014) do not reward a model for predicting ties: use them when a
+    model RDM has tied dissimilarities (a categorical model), where τ-b and Spearman
+    inflate its score (see :func:`compare_rdms`).
 
     Parameters
     ----------
@@ -204,7 +211,8 @@ def rsa_score(X, Y, *, rdm_metric="correlation", compare="spearman"):
         The same, for the other system.
     rdm_metric : {"correlation", "euclidean", "cosine", "precomputed"}, \
 default="correlation"
-    compare : {"spearman", "pearson", "kendall"}, default="spearman"
+    compare : {"spearman", "pearson", "kendall", "tau_a", "rho_a"}, default="spearman"
+        ``"kendall"`` is Kendall's τ-b.
 
     Returns
     -------
@@ -226,12 +234,16 @@ default="correlation"
 
     With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are computed
     on their device (:doc:`/user_guide/gpu`): Spearman ranks come from a sort of each
-    triangle; ``compare="kendall"`` raises a ``TypeError`` there (SciPy only).
+    triangle; ``compare="kendall"``, ``"tau_a"`` and ``"rho_a"`` raise a
+    ``TypeError`` there (NumPy only).
 
     References
     ----------
     Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis:
     connecting the branches of systems neuroscience, *Front. Syst. Neurosci.* 2, 4.
+
+    Nili et al. (2014), A toolbox for representational similarity analysis,
+    *PLoS Comput. Biol.* 10, e1003553 (τ-a and ρ-a).
 
     Examples
     --------
@@ -269,17 +281,19 @@ default="correlation"
     # one triangle at a time, ranked before the next is built: less memory at its peak
     a = _comparable(triangles[0](), "X", compare)
     b = _comparable(triangles[1](), "Y", compare)
-    if compare == "kendall":
-        return float(stats.kendalltau(a, b).statistic)
+    if compare in ("kendall", "tau_a"):
+        return _kendall(a, b, compare)
+    if compare == "rho_a":
+        return float(_rho_a_normalized(a[None])[0] @ _rho_a_normalized(b[None])[0])
     return _pearson(a, b)
 
 
 def _rsa_score_namespace(X, Y, rdm_metric, compare, xp, device):
     """:func:`rsa_score` in an array-API namespace, on the device of ``X``."""
-    if compare == "kendall":
+    if compare in _NUMPY_ONLY:
         raise TypeError(
-            "rsa_score(compare='kendall') runs only on NumPy arrays (scipy.stats."
-            f"kendalltau); got arrays of namespace {xp.__name__} with array-API dispatch "
+            f"rsa_score(compare={compare!r}) runs only on NumPy arrays (scipy.stats); "
+            f"got arrays of namespace {xp.__name__} with array-API dispatch "
             "on. Use compare='spearman' or 'pearson', which run in any namespace, or "
             "convert the inputs to NumPy.")
     Y = to_namespace(Y, xp, device)
@@ -313,35 +327,12 @@ def _comparable(v, name, compare):
     """Check that a triangle is not constant; its ranks for Spearman, else the
     triangle divided in place by a power of two near its largest magnitude (exact;
     the correlations are unchanged and their sums of squares cannot overflow)."""
-    if compare != "spearman":
+    if compare not in ("spearman", "rho_a"):
         np.ldexp(v, -power_of_two_exponents(v), out=v)
     if np.ptp(v) <= 16 * np.finfo(np.float64).eps * np.abs(v).max():
         raise ValueError(f"The RDM of {name} is constant (all stimulus pairs equally "
                          "dissimilar): its correlation with another RDM is undefined.")
-    return _average_ranks(v) if compare == "spearman" else v
-
-
-def _average_ranks(v):
-    """Ranks 1..n of ``v`` with ties given their average rank, written into ``v``.
-
-    The same as :func:`scipy.stats.rankdata` (``method="average"``) with fewer
-    temporaries: at 10,000 stimuli (5·10⁷ pairs) about 1.2 GB beside ``v`` instead
-    of 2.5 GB.
-    """
-    n = v.size
-    order = np.argsort(v, kind="stable")
-    sorted_v = v[order]
-    first = np.empty(n, dtype=bool)       # where a run of equal values starts
-    first[0] = True
-    np.not_equal(sorted_v[1:], sorted_v[:-1], out=first[1:])
-    del sorted_v
-    if first.all():
-        v[order] = np.arange(1.0, n + 1.0)
-    else:
-        starts = np.flatnonzero(first)
-        lengths = np.diff(np.append(starts, n))
-        v[order] = np.repeat(starts + (lengths + 1) / 2.0, lengths)
-    return v
+    return _average_ranks(v) if compare in ("spearman", "rho_a") else v
 
 
 @validate_params(
@@ -352,10 +343,26 @@ def compare_rdms(rdms, *, compare="spearman"):
     """Representational similarity between every pair of a set of RDMs.
 
     ``S[i, j] = ρ(triu(D_i), triu(D_j))`` over the stimulus pairs (``k=1``), with ``ρ``
-    the Spearman rank correlation (default), the Pearson correlation or Kendall's τ-b,
-    as in :func:`rsa_score` — for data that come as RDMs (or RSMs turned into RDMs),
-    not responses: the profiles of an fMRI study, say. Spearman and Pearson are one
+    the Spearman rank correlation (default), the Pearson correlation, Kendall's τ-b
+    (``"kendall"``), Kendall's τ-a (``"tau_a"``) or Spearman's ρ-a (``"rho_a"``), as in
+    :func:`rsa_score` — for data that come as RDMs (or RSMs turned into RDMs), not
+    responses: the profiles of an fMRI study, say. Spearman, ρ-a and Pearson are one
     matrix product of the ranked (or raw), centred and normalised triangles.
+
+    With ``n₀ = n(n−1)/2`` pairs of dissimilarities, ``n_c`` / ``n_d`` the concordant /
+    discordant ones and ``n₁``, ``n₂`` those tied in the first / second RDM:
+
+    - ``"kendall"`` is τ-b, ``(n_c − n_d) / sqrt((n₀ − n₁)(n₀ − n₂))``
+      (:func:`scipy.stats.kendalltau`'s default);
+    - ``"tau_a"`` is τ-a, ``(n_c − n_d) / n₀``: a tied prediction earns nothing, so a
+      categorical model (few distinct dissimilarities) is not favoured over a graded
+      one; rsatoolbox's recommended comparison for such models (Nili et al. 2014);
+    - ``"rho_a"`` is ρ-a, ``12 Σ (r_i − r̄)(s_i − s̄) / (n³ − n)`` on average ranks:
+      the expected Spearman correlation under random tie breaking, a fast stand-in
+      for τ-a (Schütt et al. 2023).
+
+    With ties, τ-a and ρ-a of an RDM with itself are below 1; the diagonal of ``S``
+    holds those values (the other comparisons: exactly 1).
 
     Parameters
     ----------
@@ -363,12 +370,13 @@ def compare_rdms(rdms, *, compare="spearman"):
         Square RDMs (only their upper triangles are read) or condensed ones
         (the ``n(n−1)/2`` upper-triangle values in row-major order, as
         ``rdm(X, condensed=True)`` gives).
-    compare : {"spearman", "pearson", "kendall"}, default="spearman"
+    compare : {"spearman", "pearson", "kendall", "tau_a", "rho_a"}, default="spearman"
+        ``"kendall"`` is Kendall's τ-b.
 
     Returns
     -------
     S : ndarray of shape (n_rdms, n_rdms)
-        Symmetric, ones on the diagonal.
+        Symmetric; ones on the diagonal (τ-a, ρ-a: see above).
 
     Raises
     ------
@@ -380,6 +388,12 @@ def compare_rdms(rdms, *, compare="spearman"):
     ----------
     Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis:
     connecting the branches of systems neuroscience, *Front. Syst. Neurosci.* 2, 4.
+
+    Nili et al. (2014), A toolbox for representational similarity analysis,
+    *PLoS Comput. Biol.* 10, e1003553.
+
+    Schütt, Kipnis, Diedrichsen & Kriegeskorte (2023), Statistical inference on
+    representational geometries, *eLife* 12, e82566.
 
     Examples
     --------
@@ -408,13 +422,17 @@ def compare_rdms(rdms, *, compare="spearman"):
         raise ValueError("rdms contain NaN or infinite values.")
     triangles = np.array([_comparable(t, f"RDM {k}", compare)
                           for k, t in enumerate(triangles)])
-    if compare == "kendall":
+    if compare in ("kendall", "tau_a"):
         n = len(triangles)
-        S = np.eye(n)
+        S = np.eye(n) if compare == "kendall" else np.diag(
+            [_kendall(t, t, "tau_a") for t in triangles])
         for i in range(n):
             for j in range(i + 1, n):
-                S[i, j] = S[j, i] = stats.kendalltau(triangles[i], triangles[j]).statistic
+                S[i, j] = S[j, i] = _kendall(triangles[i], triangles[j], compare)
         return S
+    if compare == "rho_a":
+        triangles = _rho_a_normalized(triangles)
+        return triangles @ triangles.T
     triangles -= triangles.mean(axis=1, keepdims=True)
     triangles /= np.linalg.norm(triangles, axis=1, keepdims=True)
     S = np.clip(triangles @ triangles.T, -1.0, 1.0)
