@@ -63,6 +63,11 @@ class BootstrapResult:
     variances : dict
         The raw bootstrap variances: ``"both"``, ``"subjects"``, ``"stimuli"`` (those
         that were drawn).
+    scale : ndarray of shape (n_methods,)
+        ``standard_error / sqrt(Var(θ*))``, the widening of the intervals (pass it to
+        :func:`bootstrap_p_value` for tests of other nulls).
+    noise_ceiling : tuple or None
+        ``(lower, upper)`` where the client computes one (:func:`bootstrap_rdm_scores`).
     """
 
     scores: np.ndarray
@@ -81,6 +86,7 @@ class BootstrapResult:
     correction: bool
     names: list
     variances: dict = field(default_factory=dict)
+    scale: np.ndarray = None
     noise_ceiling: tuple = None
 
     @property
@@ -122,12 +128,14 @@ def _pairwise(R):
      "confidence_level": [Interval(Real, 0, 1, closed="neither")],
      "interval": [StrOptions({"percentile", "bca"})], "correction": ["boolean"],
      "names": [list, None], "random_state": ["random_state"],
-     "batch_size": [Interval(Integral, 1, None, closed="left")]},
+     "batch_size": [Interval(Integral, 1, None, closed="left")],
+     "pairwise": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
 def bootstrap_statistic(statistic, *, n_subjects=None, n_stimuli=None, over="stimuli",
                         n_resamples=1000, confidence_level=0.95, interval="percentile",
-                        correction=True, names=None, random_state=None, batch_size=100):
+                        correction=True, names=None, random_state=None, batch_size=100,
+                        pairwise=True):
     """Bootstrap any statistic that is computed from weights over subjects and stimuli.
 
     The generic layer under :func:`bootstrap_rdm_scores` and the population analyses:
@@ -163,6 +171,10 @@ def bootstrap_statistic(statistic, *, n_subjects=None, n_stimuli=None, over="sti
     random_state : int, RandomState instance or None
     batch_size : int, default=100
         Resamples per call of ``statistic`` (memory against overhead).
+    pairwise : bool, default=True
+        Compute the paired differences between all methods (``n_methods²`` per
+        resample); ``False`` leaves the ``difference_*`` fields None (many methods:
+        put the differences you need in the statistic's columns instead).
 
     Returns
     -------
@@ -214,48 +226,55 @@ def bootstrap_statistic(statistic, *, n_subjects=None, n_stimuli=None, over="sti
     if R.shape[1] != n_methods:
         raise ValueError(f"statistic returned {R.shape[1]} scores per resample but "
                          f"{n_methods} for the original sample.")
-    D = _pairwise(R)
     variances = {}
     key = "both" if len(factors) == 2 else factors[0]
-    variances[key] = (np.nanvar(R, axis=0, ddof=1), np.nanvar(D, axis=0, ddof=1))
+    draws = {key: R}
     if len(factors) == 2:
         for f in FACTORS:
-            Rf = _draw(statistic, (f,), sizes, n_resamples, rng, batch_size)
-            variances[f] = (np.nanvar(Rf, axis=0, ddof=1),
-                            np.nanvar(_pairwise(Rf), axis=0, ddof=1))
-        if correction:
-            V = [two_factor_variance(variances["both"][k], variances["subjects"][k],
-                                     variances["stimuli"][k], n_subjects=n_subjects,
-                                     n_stimuli=n_stimuli) for k in range(2)]
-        else:
-            V = list(variances["both"])
-    else:
-        n = sizes[factors[0]]
-        V = [n / (n - 1) * v for v in variances[key]]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = [np.where(raw > 0, np.sqrt(v / raw), 1.0)
-                 for v, raw in zip(V, variances[key])]
-    differences = _pairwise(estimate)
+            draws[f] = _draw(statistic, (f,), sizes, n_resamples, rng, batch_size)
+    J = None
     if interval == "bca":
         n = sizes[factors[0]]
         jack_weights = 1.0 - np.eye(n)
         args = (jack_weights, None) if factors[0] == "subjects" else (None, jack_weights)
         J = np.asarray(statistic(*args), dtype=float).reshape(n, n_methods)
-        ci = bca_interval(R, estimate, J, confidence_level=confidence_level,
-                          scale=scale[0])
-        diff_ci = bca_interval(D, differences, _pairwise(J),
-                               confidence_level=confidence_level, scale=scale[1])
+    levels = [(R, estimate, J)]
+    if pairwise:
+        levels.append((_pairwise(R), _pairwise(estimate),
+                       None if J is None else _pairwise(J)))
+    out = []
+    for level, (values, point, jack) in enumerate(levels):
+        raw = {k: np.nanvar(v if level == 0 else _pairwise(v), axis=0, ddof=1)
+               for k, v in draws.items()}
+        if level == 0:
+            variances = raw
+        if len(factors) == 2 and correction:
+            V = two_factor_variance(raw["both"], raw["subjects"], raw["stimuli"],
+                                    n_subjects=n_subjects, n_stimuli=n_stimuli)
+        elif len(factors) == 2:
+            V = raw["both"]
+        else:
+            n = sizes[factors[0]]
+            V = n / (n - 1) * raw[key]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(raw[key] > 0, np.sqrt(V / raw[key]), 1.0)
+        if jack is not None:
+            ci = bca_interval(values, point, jack, confidence_level=confidence_level,
+                              scale=scale)
+        else:
+            ci = percentile_interval(values, point, confidence_level=confidence_level,
+                                     scale=scale)
+        p = bootstrap_p_value(values, point, scale=scale) if level else None
+        out.append((np.sqrt(V), ci, p, point, scale))
+    if pairwise:
+        diff_se, diff_ci, p, differences, _ = out[1]
+        np.fill_diagonal(p, np.nan)
+        p_holm = np.full_like(p, np.nan)
+        upper = np.triu_indices(n_methods, k=1)
+        p_holm[upper] = holm(p[upper])
+        p_holm.T[upper] = p_holm[upper]
     else:
-        ci = percentile_interval(R, estimate, confidence_level=confidence_level,
-                                 scale=scale[0])
-        diff_ci = percentile_interval(D, differences, confidence_level=confidence_level,
-                                      scale=scale[1])
-    p = bootstrap_p_value(D, differences, scale=scale[1])
-    np.fill_diagonal(p, np.nan)
-    p_holm = np.full_like(p, np.nan)
-    upper = np.triu_indices(n_methods, k=1)
-    p_holm[upper] = holm(p[upper])
-    p_holm.T[upper] = p_holm[upper]
+        diff_se = diff_ci = p = differences = p_holm = None
     n_undefined = np.sum(np.isnan(R), axis=0)
     if n_undefined.any():
         warnings.warn(
@@ -264,10 +283,10 @@ def bootstrap_statistic(statistic, *, n_subjects=None, n_stimuli=None, over="sti
             "counted in n_undefined and left out of the standard errors and intervals.",
             UndefinedResampleWarning, stacklevel=2)
     return BootstrapResult(
-        scores=estimate, standard_error=np.sqrt(V[0]), confidence_interval=ci,
-        differences=differences, difference_standard_error=np.sqrt(V[1]),
+        scores=estimate, standard_error=out[0][0], confidence_interval=out[0][1],
+        differences=differences, difference_standard_error=diff_se,
         difference_confidence_interval=diff_ci, difference_p_values=p,
         difference_p_values_holm=p_holm, resampled=R, n_undefined=n_undefined,
         over=factors, confidence_level=confidence_level, interval=interval,
         correction=correction, names=list(range(n_methods)) if names is None else names,
-        variances={k: v[0] for k, v in variances.items()})
+        variances=variances, scale=out[0][4])

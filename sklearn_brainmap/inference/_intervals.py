@@ -35,7 +35,7 @@ def _quantiles(resampled, probabilities):
 
 
 @validate_params(
-    {"resampled": ["array-like"], "estimate": ["array-like"],
+    {"resampled": ["array-like", Real], "estimate": ["array-like", Real],
      "confidence_level": [_LEVEL], "scale": ["array-like", Real]},
     prefer_skip_nested_validation=True,
 )
@@ -77,7 +77,7 @@ def percentile_interval(resampled, estimate, *, confidence_level=0.95, scale=1.0
 
 
 @validate_params(
-    {"resampled": ["array-like"], "estimate": ["array-like"], "jackknife": ["array-like"],
+    {"resampled": ["array-like", Real], "estimate": ["array-like", Real], "jackknife": ["array-like", Real],
      "confidence_level": [_LEVEL], "scale": ["array-like", Real]},
     prefer_skip_nested_validation=True,
 )
@@ -141,7 +141,7 @@ def bca_interval(resampled, estimate, jackknife, *, confidence_level=0.95, scale
 
 
 @validate_params(
-    {"resampled": ["array-like"], "estimate": ["array-like"], "null": [Real],
+    {"resampled": ["array-like", Real], "estimate": ["array-like", Real], "null": [Real],
      "scale": ["array-like", Real]},
     prefer_skip_nested_validation=True,
 )
@@ -187,7 +187,7 @@ def bootstrap_p_value(resampled, estimate, *, null=0.0, scale=1.0):
 
 
 @validate_params(
-    {"observed": ["array-like"], "null": ["array-like"]},
+    {"observed": ["array-like", Real], "null": ["array-like", Real]},
     prefer_skip_nested_validation=True,
 )
 def permutation_p_value(observed, null):
@@ -218,7 +218,7 @@ def permutation_p_value(observed, null):
     return (1.0 + np.sum(null >= observed, axis=0)) / (1.0 + len(null))
 
 
-@validate_params({"p_values": ["array-like"]}, prefer_skip_nested_validation=True)
+@validate_params({"p_values": ["array-like", Real]}, prefer_skip_nested_validation=True)
 def holm(p_values):
     """Holm's step-down adjustment of p-values for multiple comparisons.
 
@@ -259,7 +259,7 @@ def holm(p_values):
 
 
 @validate_params(
-    {"v_both": ["array-like"], "v_subjects": ["array-like"], "v_stimuli": ["array-like"],
+    {"v_both": ["array-like", Real], "v_subjects": ["array-like", Real], "v_stimuli": ["array-like", Real],
      "n_subjects": [Interval(Integral, 2, None, closed="left")],
      "n_stimuli": [Interval(Integral, 2, None, closed="left")]},
     prefer_skip_nested_validation=True,
