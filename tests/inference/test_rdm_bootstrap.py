@@ -63,7 +63,7 @@ def test_standard_errors_agree_with_rsatoolbox(over, monkeypatch):
     reference = evaluate_fn(_fixed_models(rsatoolbox, models), rsatoolbox.rdm.RDMs(data),
                             method="rho-a", N=2000, boot_noise_ceil=False)
     ours = bootstrap_rdm_scores(models, data, compare="rho_a", over=over,
-                                n_resamples=2000, random_state=0)
+                                n_resamples=2000, random_state=12345)  # independent
     # each standard error has a Monte-Carlo relative error of about 1/sqrt(2 * 2000)
     # = 1.6 %; the two independent estimates differ by 2.2 % (1 SD): 4 SDs
     np.testing.assert_allclose(ours.standard_error, reference.get_sem(), rtol=0.09)
@@ -127,3 +127,24 @@ def test_permutation_test_against_a_loop():
     expected = compare_rdms(np.vstack([permuted, data]))[:3, 3:].mean(axis=1)
     np.testing.assert_allclose(null[0], expected, atol=1e-12)
     assert p[1] < 0.05 and ((1 + (null >= scores).sum(0)) / 51 == p).all()
+
+
+@pytest.mark.parametrize("over", ["subjects", "stimuli"])
+def test_same_draws_as_rsatoolbox_give_the_same_resamples(over, monkeypatch):
+    # rsatoolbox draws np.random.randint(0, n, n) per resample from the global
+    # RandomState; ours draws the same stream from RandomState(seed): with the same
+    # seed every resampled score agrees to rounding
+    rsatoolbox = pytest.importorskip("rsatoolbox")
+    from rsatoolbox.inference import evaluate
+    monkeypatch.setattr(evaluate.tqdm, "trange", range)
+    models, data = _study(np.random.default_rng(7), n_stimuli=9, n_subjects=5)
+    evaluate_fn = {"subjects": evaluate.eval_bootstrap_rdm,
+                   "stimuli": evaluate.eval_bootstrap_pattern}[over]
+    np.random.seed(3)
+    reference = evaluate_fn(_fixed_models(rsatoolbox, models), rsatoolbox.rdm.RDMs(data),
+                            method="spearman", N=150, boot_noise_ceil=False)
+    ours = bootstrap_rdm_scores(models, data, compare="spearman", over=over,
+                                n_resamples=150, random_state=3)
+    np.testing.assert_allclose(ours.resampled, reference.evaluations, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.standard_error, reference.get_sem(), rtol=1e-10)
+
