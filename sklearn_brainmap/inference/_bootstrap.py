@@ -226,7 +226,6 @@ def bootstrap_statistic(statistic, *, n_subjects=None, n_stimuli=None, over="sti
     if R.shape[1] != n_methods:
         raise ValueError(f"statistic returned {R.shape[1]} scores per resample but "
                          f"{n_methods} for the original sample.")
-    variances = {}
     key = "both" if len(factors) == 2 else factors[0]
     draws = {key: R}
     if len(factors) == 2:
@@ -238,6 +237,29 @@ def bootstrap_statistic(statistic, *, n_subjects=None, n_stimuli=None, over="sti
         jack_weights = 1.0 - np.eye(n)
         args = (jack_weights, None) if factors[0] == "subjects" else (None, jack_weights)
         J = np.asarray(statistic(*args), dtype=float).reshape(n, n_methods)
+    return summarise(estimate, draws, sizes, confidence_level=confidence_level,
+                     correction=correction, names=names, pairwise=pairwise, jackknife=J)
+
+
+def summarise(estimate, draws, sizes, *, confidence_level=0.95, correction=True,
+              names=None, pairwise=True, jackknife=None):
+    """A :class:`BootstrapResult` from resampled statistics drawn elsewhere.
+
+    ``draws`` maps ``"subjects"`` or ``"stimuli"`` (one factor), or ``"both"``,
+    ``"subjects"`` and ``"stimuli"`` (two factors, for the correction), to arrays
+    ``(n_resamples, n_methods)``; ``sizes`` gives ``n_subjects`` / ``n_stimuli`` under
+    the keys ``"subjects"`` / ``"stimuli"``. For analyses that draw their own weights
+    (e.g. to share them across cells computed in parallel).
+    """
+    estimate = np.asarray(estimate, dtype=float).reshape(-1)
+    n_methods = estimate.size
+    key = "both" if "both" in draws else next(iter(draws))
+    factors = FACTORS if key == "both" else (key,)
+    n_subjects, n_stimuli = sizes.get("subjects"), sizes.get("stimuli")
+    R = draws[key]
+    n_resamples = len(R)
+    interval = "percentile" if jackknife is None else "bca"
+    J = jackknife
     levels = [(R, estimate, J)]
     if pairwise:
         levels.append((_pairwise(R), _pairwise(estimate),

@@ -67,8 +67,9 @@ def column_score_statistics(y_true, y_pred):
     - ``r = (S[yŷ] − S[y] S[ŷ] / S[1]) / sqrt((S[y²] − S[y]²/S[1]) (S[ŷ²] − S[ŷ]²/S[1]))``,
 
     the scores of the resampled held-out predictions (:func:`resampled_column_scores`).
-    Targets are centred by their mean first (both scores are invariant to it), so
-    that the differences of sums lose little to cancellation.
+    ``y`` and ``ŷ`` are each centred by their mean first (R² reads only ``(y − ŷ)²``,
+    computed before, and the sums of ``y``; r is invariant to either shift), so that
+    the differences of sums lose little to cancellation.
 
     Parameters
     ----------
@@ -102,9 +103,13 @@ def column_score_statistics(y_true, y_pred):
                          f"and {p.shape}.")
     if not (np.isfinite(y).all() and np.isfinite(p).all()):
         raise ValueError("y_true and y_pred must not contain NaN or infinite values.")
-    shift = y.mean(axis=0)
-    y, p = y - shift, p - shift
-    return np.stack([np.ones_like(y), y, p, y * y, p * p, y * p, (y - p) ** 2], axis=1)
+    residual = (y - p) ** 2
+    # R² and r do not change when y is shifted (R²: with ŷ) and r when ŷ is shifted
+    # alone: each is centred by its own mean, so sums of squares lose little to
+    # cancellation when a column's spread is small beside its mean
+    y = y - y.mean(axis=0)
+    p = p - p.mean(axis=0)
+    return np.stack([np.ones_like(y), y, p, y * y, p * p, y * p, residual], axis=1)
 
 
 @validate_params(
