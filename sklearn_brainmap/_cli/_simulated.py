@@ -18,7 +18,8 @@ from ..plotting import ComparisonDisplay
 from ._report import format_table, log, pyplot_or_none, save_figure, write_csv, write_json
 
 COLUMNS = ["activation", "responses", "transform_class", "predictivity",
-           "predictivity_sd", "silhouette", "silhouette_sd", "seconds"]
+           "predictivity_sd", "predictivity_ci", "silhouette", "silhouette_sd",
+           "silhouette_ci", "seconds"]
 
 
 def run(args):
@@ -52,18 +53,27 @@ def run(args):
             f"{time.perf_counter() - began:.1f} s")
         cv = KFold(args.folds, shuffle=True, random_state=args.random_state)
         results[activation] = compare_transform_classes(
-            default_candidates(), population, cv=cv, n_jobs=args.n_jobs)
+            default_candidates(), population, cv=cv, n_jobs=args.n_jobs,
+            n_bootstraps=args.bootstraps, random_state=args.random_state)
     elapsed = time.perf_counter() - start
 
     rows = [{"activation": activation, **row} for activation, result in results.items()
             for row in result.summary(folds=True)]
     print()
+    print(_header(args.bootstraps))
     print(format_table(_printed(rows), right=("predictivity", "silhouette", "time (s)")))
+    differences = _differences(results) if args.bootstraps else []
+    if differences:
+        print("\nPaired differences from the class with the highest silhouette "
+              "(95 % interval; p: two-sided bootstrap, Holm-adjusted over the pairs of "
+              "classes of each recording and score)")
+        print(format_table(_printed_differences(differences)))
     settings = {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
                 "wall_time_s": round(elapsed, 1)}
     paths = [write_csv(args.output / "results.csv", rows, COLUMNS),
              write_json(args.output / "results.json", {"settings": settings,
-                                                       "results": rows})]
+                                                       "results": rows,
+                                                       "differences": differences})]
     plt = pyplot_or_none()
     if plt is not None:
         figure, axes = plt.subplots(len(results), 3, figsize=(16, 4.5 * len(results)),
@@ -75,11 +85,60 @@ def run(args):
     return 0
 
 
+def _header(n_bootstraps):
+    """What the printed intervals are."""
+    if not n_bootstraps:
+        return "mean ± standard deviation over folds (not a confidence interval)"
+    return (f"mean over folds [95 % confidence interval: bootstrap over subjects and test "
+            f"stimuli, {n_bootstraps} resamples, Schütt et al. 2023's two-factor "
+            "correction; RSA over subjects only]")
+
+
+def _differences(results):
+    """Every pair of classes on each recording: paired differences with intervals."""
+    out = []
+    for activation, result in results.items():
+        for responses, a in result.cells():
+            for _, b in [c for c in result.cells() if c[0] == responses and c[1] != a]:
+                for metric, d in result.compare(a, b, responses).items():
+                    if d is not None:
+                        out.append({"activation": activation, "responses": responses,
+                                    "class_a": a, "class_b": b, "metric": metric, **d})
+    return out
+
+
+def _printed_differences(differences):
+    """Differences from the best class by silhouette of each (activation, recording)."""
+    best = {}
+    for d in differences:
+        if d["metric"] == "silhouette":
+            key = (d["activation"], d["responses"])
+            if d["difference"] >= 0 and all(
+                    e["difference"] >= 0 for e in differences
+                    if (e["activation"], e["responses"], e["class_a"], e["metric"])
+                    == (*key, d["class_a"], "silhouette")):
+                best[key] = d["class_a"]
+    rows = []
+    for d in differences:
+        if best.get((d["activation"], d["responses"])) == d["class_a"]:
+            low, high = d["confidence_interval"]
+            rows.append({"activation": d["activation"], "responses": d["responses"],
+                         "difference": f"{d['class_a']} − {d['class_b']}",
+                         "metric": d["metric"],
+                         "Δ [95 % CI]": f"{d['difference']:.3f} [{low:.3f}, {high:.3f}]",
+                         "p (Holm)": f"{d['p_value_holm']:.3g}"})
+    return rows
+
+
 def _printed(rows):
-    """Rows of the printed table: mean ± sd over folds in one column each."""
+    """Rows of the printed table: the mean over folds with its bootstrap interval, or
+    ± the standard deviation over folds without a bootstrap."""
     def pm(row, key):
         if row[key] is None:
             return None
+        if row.get(key + "_ci"):
+            low, high = row[key + "_ci"]
+            return f"{row[key]:.3f} [{low:.3f}, {high:.3f}]"
         return f"{row[key]:.3f} ± {row[key + '_sd']:.3f}"
 
     return [{"activation": r["activation"], "responses": r["responses"],

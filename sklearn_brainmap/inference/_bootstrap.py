@@ -301,7 +301,8 @@ def summarise(estimate, draws, sizes, *, confidence_level=0.95, correction=True,
     if n_undefined.any():
         warnings.warn(
             f"{int(n_undefined.max())} of {n_resamples} resamples gave an undefined "
-            "score (e.g. all-tied ranks or fewer than 3 distinct stimuli); they are "
+            "score (e.g. fewer than 2 distinct subjects or 3 distinct stimuli drawn, or "
+            "all-tied ranks); they are "
             "counted in n_undefined and left out of the standard errors and intervals.",
             UndefinedResampleWarning, stacklevel=2)
     return BootstrapResult(

@@ -99,15 +99,15 @@ class ComparisonResult:
         self.bootstrap = bootstrap
 
     def _column(self, responses, name, what):
-        names = self.bootstrap.names
-        key = (responses, name, what)
+        names, key = self.bootstrap.names, (responses, name, what)
         return names.index(key) if key in names else None
 
     def compare(self, class_a, class_b, responses):
         """Paired difference ``class_a − class_b`` on one recording (needs
         ``n_bootstraps > 0``): ``{"predictivity": ..., "silhouette": ...}``, each a dict
         of ``difference``, ``confidence_interval``, ``p_value`` and ``p_value_holm``
-        (Holm over all pairs), or None where a class has no such score."""
+        (Holm over the class pairs of that recording and score), or None where a class
+        has no such score."""
         return paired_differences(self, class_a, class_b, responses)
 
     def cells(self):

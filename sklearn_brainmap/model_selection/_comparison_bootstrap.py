@@ -4,6 +4,7 @@ held-out predictions of its folds (nothing is refitted)."""
 import numpy as np
 
 from ..inference._bootstrap import summarise
+from ..inference._intervals import holm
 from ..inference._resampling import (
     bootstrap_counts,
     column_score_statistics,
@@ -36,7 +37,6 @@ def resampled_fold_matrices(mapping, X_test, Y_test, stimulus_weights, scoring,
     cols = mapping._columns
     B = len(stimulus_weights)
     M = np.full((B, n, n), np.nan)
-    reduce = np.nanmedian if aggregate == "median" else np.nanmean
     for s, fitted in enumerate(mapping.estimators_):
         targets = [t for t in range(n) if t != s]
         X_s = _columns(X_test, cols[s])
@@ -47,25 +47,28 @@ def resampled_fold_matrices(mapping, X_test, Y_test, stimulus_weights, scoring,
         true = _columns(Y_test, np.concatenate([cols[t] for t in targets]))
         scores = resampled_column_scores(column_score_statistics(true, pred),
                                          stimulus_weights, score=scoring)
-        edges = np.cumsum([0] + [len(cols[t]) for t in targets])
-        with np.errstate(all="ignore"), _quiet():
-            for k, t in enumerate(targets):
-                M[:, s, t] = reduce(scores[:, edges[k]:edges[k + 1]], axis=1)
+        M[:, s, targets] = _aggregate(scores, [len(cols[t]) for t in targets], aggregate)
     return M
 
 
-class _quiet:
-    """Silence the all-NaN RuntimeWarnings of nan-reductions (counted as NaN)."""
-
-    def __enter__(self):
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *args):
-        return self._catch.__exit__(*args)
+def _aggregate(scores, sizes, aggregate):
+    """Median (or mean) of each target's block of unit scores, NaN left out, for all
+    resamples at once: the blocks padded with NaN into ``(B, n_targets, max_size)``
+    and sorted once (NaN sort last)."""
+    B, width = len(scores), max(sizes)
+    padded = np.full((B, len(sizes), width), np.nan)
+    target = np.repeat(np.arange(len(sizes)), sizes)
+    position = np.concatenate([np.arange(k) for k in sizes])
+    padded[:, target, position] = scores
+    m = np.sum(np.isfinite(padded), axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if aggregate == "mean":
+            return np.nansum(padded, axis=2) / np.where(m > 0, m, np.nan)
+        padded.sort(axis=2)
+        low = np.take_along_axis(padded, np.maximum(m - 1, 0)[..., None] // 2, axis=2)
+        high = np.take_along_axis(padded, (m // 2)[..., None], axis=2)
+        return np.where(m > 0, (low[..., 0] + high[..., 0]) / 2, np.nan)
+    return M
 
 
 def _pair_weights(K, subject_index):
@@ -116,7 +119,9 @@ def weighted_silhouette(M, K, subject_index, area_index):
         alone = (np.where(own, counts, 0.0).sum(axis=2) == 0)
         s = np.where(alone, 0.0, s)
         weight = K[:, subject_index]
-        return np.nansum(weight * s, axis=1) / weight.sum(axis=1)
+        silhouette = np.nansum(weight * s, axis=1) / weight.sum(axis=1)
+    # one distinct subject: every area has one profile, the silhouette is undefined
+    return np.where(np.count_nonzero(K, axis=1) >= 2, silhouette, np.nan)
 
 
 def bootstrap_comparison(cells, folds, weights, subject_index, area_index, n_stimuli, *,
@@ -174,9 +179,20 @@ def paired_differences(result, class_a, class_b, responses):
     out = {}
     for what in ("predictivity", "silhouette"):
         i, j = (result._column(responses, c, what) for c in (class_a, class_b))
-        out[what] = None if i is None or j is None else {
+        if i is None or j is None:
+            out[what] = None
+            continue
+        # Holm over the family of this recording and score: every pair of its classes
+        family = [k for k, name in enumerate(b.names) if name[0] == responses
+                  and name[2] == what]
+        rows, cols = np.triu_indices(len(family), k=1)
+        p_family = b.difference_p_values[np.array(family)[rows], np.array(family)[cols]]
+        adjusted = holm(p_family)
+        pair = {frozenset((family[r], family[c])): a
+                for r, c, a in zip(rows, cols, adjusted)}
+        out[what] = {
             "difference": float(b.differences[i, j]),
             "confidence_interval": b.difference_confidence_interval[:, i, j].tolist(),
             "p_value": float(b.difference_p_values[i, j]),
-            "p_value_holm": float(b.difference_p_values_holm[i, j])}
+            "p_value_holm": float(pair[frozenset((i, j))])}
     return out

@@ -127,3 +127,19 @@ def test_compare_transform_classes_with_intervals():
         result.compare("Ridge", "Lasso", "pre")
     with pytest.raises(ValueError, match="n_bootstraps"):
         plain.compare("Ridge", "OneToOne", "pre")
+
+
+def test_aggregate_of_padded_blocks_equals_nan_median_and_mean():
+    from sklearn_brainmap.model_selection._comparison_bootstrap import _aggregate
+    rng = np.random.default_rng(5)
+    scores = rng.standard_normal((4, 12))
+    scores[1, [0, 3, 7]] = np.nan
+    scores[2, 5:9] = np.nan  # a whole block undefined
+    sizes = [5, 4, 3]
+    edges = np.cumsum([0] + sizes)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        for aggregate, fn in (("median", np.nanmedian), ("mean", np.nanmean)):
+            expected = np.column_stack([fn(scores[:, a:b], axis=1)
+                                        for a, b in zip(edges[:-1], edges[1:])])
+            np.testing.assert_allclose(_aggregate(scores, sizes, aggregate), expected,
+                                       atol=1e-14)
