@@ -10,7 +10,12 @@ rsatoolbox without its bootstrapped noise ceiling (``boot_noise_ceil=False``), w
 would add to its time. The agreement check compares the standard errors (two
 Monte-Carlo estimates: within ~10 %).
 
-Run: ``python benchmarks/run.py inference`` (``--quick``: 30 stimuli, 100 resamples).
+The last row times the default ``brainmap`` comparison (5 CNN subjects, ReLU, 5
+folds, every default transform class) without and with ``n_bootstraps=1000`` (target:
+under 10 % more).
+
+Run: ``python benchmarks/run.py inference`` (``--quick``: 30 stimuli, 100 resamples,
+a small population).
 """
 
 from functools import partial
@@ -68,6 +73,35 @@ def _check(results):
     return f"standard errors within {rel:.1%} (Monte-Carlo error)"
 
 
+def _population(quick):
+    from sklearn_brainmap.datasets import make_model_population
+
+    kwargs = dict(n_stimuli=200, n_steps=20, hidden=(16, 32, 32)) if quick else {}
+    return make_model_population(3 if quick else 5, activation="relu", random_state=0,
+                                 **kwargs)
+
+
+def comparison_run(population, n_bootstraps, quick):
+    from sklearn.model_selection import KFold
+
+    from sklearn_brainmap.model_selection import (
+        compare_transform_classes,
+        default_candidates,
+    )
+
+    result = compare_transform_classes(
+        default_candidates(), population, cv=KFold(2 if quick else 5, shuffle=True,
+                                                   random_state=0),
+        n_jobs=-1, n_bootstraps=n_bootstraps, random_state=0)
+    return [row["silhouette"] for row in result.summary()]
+
+
+def _same_summary(results):
+    a, b = results["without bootstrap"], results["with bootstrap"]
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    return "same summary scores"
+
+
 def comparisons(quick):
     size = QUICK if quick else FULL
     models, data = make_study(size["n_stimuli"], size["n_subjects"], size["n_models"])
@@ -82,4 +116,13 @@ def comparisons(quick):
             contenders={"sklearn_brainmap": partial(ours, *args),
                         "rsatoolbox": partial(rsatoolbox_bootstrap, *args)},
             check=_check, memory=("sklearn_brainmap",)))
+    population = _population(quick)
+    n_boot = 100 if quick else 1000
+    out.append(Comparison(
+        title=f"compare_transform_classes (brainmap default, relu) + {n_boot} resamples",
+        size=f"({population.post.shape[0]} stimuli, {population.post.shape[1]} units)",
+        ours="with bootstrap",
+        contenders={"with bootstrap": partial(comparison_run, population, n_boot, quick),
+                    "without bootstrap": partial(comparison_run, population, 0, quick)},
+        check=_same_summary, memory=False))
     return out
