@@ -26,6 +26,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--replications", type=int, default=2000)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rsa", action="store_true",
+                        help="also the RSA calibration of bootstrap_rdm_scores")
     args = parser.parse_args()
     n_rep = 100 if args.quick else args.replications
     sizes = [(12, 20)] if args.quick else [(12, 20), (20, 30), (40, 60)]
@@ -55,6 +57,67 @@ def main():
             difference=d, shared_effects=shared)[1] < 0.05) for d in (0.02, 0.03, 0.05)]
         print(f"| {label} | {stats.kstest(p, 'uniform').pvalue:.3f} | "
               f"{np.mean(p < 0.05):.3f} | " + " | ".join(f"{x:.3f}" for x in power) + " |")
+    if args.rsa:
+        rsa_calibration(30 if args.quick else 300)
+
+
+def rsa_calibration(n_studies, n_subjects=20, n_stimuli=30, seed=0):
+    """Coverage of bootstrap_rdm_scores (Pearson) on studies of a population of 240
+    stimuli with 4 latent features and 240 subjects who weight the features
+    differently, with fixed noise per subject and stimulus pair; two model RDMs
+    (Euclidean distances with equal / random feature weights). The population value
+    over stimuli is the score of the study's subjects on all 28,680 pairs, over
+    subjects that of all 240 subjects on the study's pairs, over both that of all
+    subjects on all pairs."""
+    import warnings
+
+    from sklearn_brainmap.inference import bootstrap_rdm_scores
+
+    rng = np.random.default_rng(seed)
+    n_pop, n_feat = 240, 4
+    features = rng.standard_normal((n_pop, n_feat))
+    weights = np.exp(0.7 * rng.standard_normal((n_pop, n_feat)))
+    model_weights = np.stack([np.ones(n_feat), np.exp(0.7 * rng.standard_normal(n_feat))])
+    rows, cols = np.triu_indices(n_pop, 1)
+    diff = (features[rows] - features[cols]) ** 2
+    data_all = np.sqrt(diff @ weights.T).T + rng.standard_normal((n_pop, len(rows)))
+    models_all = np.sqrt(diff @ model_weights.T).T
+
+    def corr(M, D):
+        M = M - M.mean(1, keepdims=True)
+        D = D - D.mean(1, keepdims=True)
+        return (M / np.linalg.norm(M, axis=1, keepdims=True)) @ (
+            D / np.linalg.norm(D, axis=1, keepdims=True)).T
+
+    population = corr(models_all, data_all)           # (2 models, all subjects)
+    position = np.zeros((n_pop, n_pop), dtype=int)
+    position[rows, cols] = position[cols, rows] = np.arange(len(rows))
+    settings = {"stimuli": ("stimuli", True), "subjects": ("subjects", True),
+                "both, corrected": (BOTH, True), "both, naive": (BOTH, False)}
+    covered = {k: [] for k in settings}
+    for r in range(n_studies):
+        s_idx = rng.choice(n_pop, n_subjects, replace=False)
+        i_idx = np.sort(rng.choice(n_pop, n_stimuli, replace=False))
+        rr, cc = np.triu_indices(n_stimuli, 1)
+        pairs = position[i_idx[rr], i_idx[cc]]
+        data, models = data_all[np.ix_(s_idx, pairs)], models_all[:, pairs]
+        truth = {"stimuli": population[:, s_idx].mean(1),
+                 "subjects": corr(models, data_all[:, pairs]).mean(1),
+                 "both, corrected": population.mean(1), "both, naive": population.mean(1)}
+        for key, (over, correction) in settings.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = bootstrap_rdm_scores(models, data, compare="pearson", over=over,
+                                           n_resamples=500, correction=correction,
+                                           random_state=r)
+            low, high = res.confidence_interval
+            covered[key].append((low <= truth[key]) & (truth[key] <= high))
+    print(f"\nRSA (bootstrap_rdm_scores, Pearson, {n_subjects} subjects × {n_stimuli} "
+          f"stimuli, {n_studies} studies, 500 resamples): coverage model A / model B\n")
+    print("| " + " | ".join(settings) + " |")
+    print("|" + "---:|" * len(settings))
+    print("| " + " | ".join(" / ".join(f"{c:.3f}" for c in np.mean(v, axis=0))
+                            for v in covered.values()) + " |")
 
 
 if __name__ == "__main__":

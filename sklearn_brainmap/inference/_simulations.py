@@ -8,7 +8,6 @@ import numpy as np
 
 from ._bootstrap import bootstrap_statistic
 from ._intervals import bootstrap_p_value
-from ._rdm import bootstrap_rdm_scores
 
 
 def additive_population(rng, *, n_methods=2, n_population=20000, sd_subject=0.1,
@@ -113,34 +112,3 @@ def additive_calibration(over, *, n_replications=500, n_subjects=20, n_stimuli=3
                                           scale=result.scale[column]))
     covered, p_values = np.concatenate(covered), np.concatenate(p_values)
     return covered, p_values
-
-
-def rdm_population(rng, *, n_population=300, n_features=4, n_subject_population=300,
-                   subject_sd=0.6, noise_sd=0.6):
-    """Stimuli with latent features; a model RDM and subjects' RDMs over them.
-
-    The model's dissimilarity is the Euclidean distance of the features; subject ``s``
-    weights the features by ``exp(subject_sd · z_s)`` and adds pair noise. The
-    population value for a set of subjects and stimuli is the mean Pearson
-    correlation of the model with the subjects' noise-free RDMs times the
-    attenuation of the noise — estimated here by the noisy RDMs of all population
-    subjects on all population stimuli (a much larger set than a study's).
-    """
-    features = rng.standard_normal((n_population, n_features))
-    weights = np.exp(subject_sd * rng.standard_normal((n_subject_population, n_features)))
-    return {"features": features, "weights": weights, "noise_sd": noise_sd}
-
-
-def _rdm_triangles(features, weights, noise, rng):
-    rows, cols = np.triu_indices(len(features), k=1)
-    diff = (features[rows] - features[cols]) ** 2  # (n_pairs, n_features)
-    model = np.sqrt(diff.sum(axis=1))
-    data = np.sqrt(diff @ weights.T).T
-    data += noise * rng.standard_normal(data.shape)
-    return model, data
-
-
-def _pearson_rows(a, B):
-    a = a - a.mean()
-    B = B - B.mean(axis=1, keepdims=True)
-    return B @ a / np.linalg.norm(B, axis=1) / np.linalg.norm(a)
