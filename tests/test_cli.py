@@ -21,7 +21,8 @@ def test_main_job_end_to_end_writes_what_it_promises(tmp_path, capsys):
     assert status == 0
     printed = capsys.readouterr()
     assert "transform class" in printed.out and "Ridge" in printed.out
-    assert "95 % confidence interval: bootstrap over subjects and test stimuli" in printed.out
+    assert ("95 % confidence interval: bootstrap over subjects and test stimuli"
+            in printed.out)
     assert "Paired differences" in printed.out
     assert "[1/" in printed.err  # progress
     with open(out / "results.csv") as handle:

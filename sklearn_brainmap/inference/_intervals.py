@@ -77,7 +77,8 @@ def percentile_interval(resampled, estimate, *, confidence_level=0.95, scale=1.0
 
 
 @validate_params(
-    {"resampled": ["array-like", Real], "estimate": ["array-like", Real], "jackknife": ["array-like", Real],
+    {"resampled": ["array-like", Real], "estimate": ["array-like", Real],
+     "jackknife": ["array-like", Real],
      "confidence_level": [_LEVEL], "scale": ["array-like", Real]},
     prefer_skip_nested_validation=True,
 )
@@ -259,7 +260,8 @@ def holm(p_values):
 
 
 @validate_params(
-    {"v_both": ["array-like", Real], "v_subjects": ["array-like", Real], "v_stimuli": ["array-like", Real],
+    {"v_both": ["array-like", Real], "v_subjects": ["array-like", Real],
+     "v_stimuli": ["array-like", Real],
      "n_subjects": [Interval(Integral, 2, None, closed="left")],
      "n_stimuli": [Interval(Integral, 2, None, closed="left")]},
     prefer_skip_nested_validation=True,

@@ -15,8 +15,8 @@ def _rdm_triangles(rdms, name="rdms", *, min_rdms=1):
     rdms = np.asarray(rdms, dtype=np.float64)
     if rdms.ndim == 3:
         if rdms.shape[1] != rdms.shape[2] or rdms.shape[1] < 3:
-            raise ValueError(f"Square {name} must have shape (n_rdms, n_stimuli, n_stimuli) "
-                             f"with at least 3 stimuli; got {rdms.shape}.")
+            raise ValueError(f"Square {name} must have shape (n_rdms, n_stimuli, "
+                             f"n_stimuli) with at least 3 stimuli; got {rdms.shape}.")
         rows, cols = np.triu_indices(rdms.shape[1], k=1)
         triangles = rdms[:, rows, cols]
     elif rdms.ndim == 2 and rdms.shape[1] >= 3:
@@ -33,8 +33,9 @@ def _rdm_triangles(rdms, name="rdms", *, min_rdms=1):
                          f"{len(triangles)}.")
     if not np.isfinite(triangles).all():
         bad = np.flatnonzero(~np.isfinite(triangles).all(axis=1))
-        raise ValueError(f"{name} contain NaN or infinite values (RDM(s) {bad[:10].tolist()}"
-                         "); remove those RDMs or fill the missing dissimilarities.")
+        raise ValueError(f"{name} contain NaN or infinite values (RDM(s) "
+                         f"{bad[:10].tolist()}); remove those RDMs or fill the missing "
+                         "dissimilarities.")
     return triangles
 
 
