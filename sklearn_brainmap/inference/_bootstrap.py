@@ -40,8 +40,10 @@ class BootstrapResult:
         ``correction=True``, Schütt et al.'s corrected variance
         (:func:`two_factor_variance`), else the naive ``Var(θ*)``.
     confidence_interval : ndarray of shape (2, n_methods)
-        Percentile (or BCa) interval of the resampled scores, widened about the score
-        by ``sqrt(V / Var(θ*))`` so that its spread is that of ``standard_error``.
+        Percentile interval of the resampled scores moved so that their mean is the
+        score (the interval does not inherit the bootstrap's own bias) and widened
+        about the score by ``sqrt(V / Var(θ*))`` so that its spread is that of
+        ``standard_error``; or the BCa interval (which corrects the bias itself).
     differences : ndarray of shape (n_methods, n_methods)
         ``scores[i] − scores[j]``.
     difference_standard_error, difference_confidence_interval, difference_p_values
@@ -280,13 +282,20 @@ def summarise(estimate, draws, sizes, *, confidence_level=0.95, correction=True,
             V = n / (n - 1) * raw[key]
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = np.where(raw[key] > 0, np.sqrt(V / raw[key]), 1.0)
-        if jack is not None:
+        if jack is not None:  # BCa corrects the bootstrap's bias itself (z0)
+            centred = values
             ci = bca_interval(values, point, jack, confidence_level=confidence_level,
                               scale=scale)
         else:
-            ci = percentile_interval(values, point, confidence_level=confidence_level,
+            # moved so that their mean is the estimate: the interval does not inherit
+            # the bootstrap's own bias (a stimulus bootstrap of RDM comparisons, which
+            # leaves out the pairs of a stimulus with its copies, is biased)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+                centred = values - (np.nanmean(values, axis=0) - point)
+            ci = percentile_interval(centred, point, confidence_level=confidence_level,
                                      scale=scale)
-        p = bootstrap_p_value(values, point, scale=scale) if level else None
+        p = bootstrap_p_value(centred, point, scale=scale) if level else None
         out.append((np.sqrt(V), ci, p, point, scale))
     if pairwise:
         diff_se, diff_ci, p, differences, _ = out[1]

@@ -1,5 +1,5 @@
 """Calibration: on simulated studies with a known population value, 95 % intervals
-cover it in 93–97 % of 500 studies; paired-difference p-values are uniform under the
+cover it in 93–97 % of 2000 studies; paired-difference p-values are uniform under the
 null; the naive two-factor interval over-covers.
 
 The population (``inference._simulations``): scores ``μ_m + a_s + b_i + e_si`` with
@@ -16,15 +16,15 @@ from scipy import stats
 from sklearn_brainmap.inference._simulations import additive_calibration
 
 BOTH = ("stimuli", "subjects")
-SIZES = {"n_subjects": 40, "n_stimuli": 60, "n_replications": 1000}
+SIZES = {"n_subjects": 40, "n_stimuli": 60, "n_replications": 2000}
 
 
 @pytest.mark.parametrize("over", ["stimuli", "subjects", BOTH])
 def test_intervals_cover_the_population_value(over):
     covered, _ = additive_calibration(over, seed=0, **SIZES)
-    # columns: method 0, method 1, their paired difference; over 1000 studies the
-    # Monte-Carlo standard error of a coverage near 0.95 is 0.007
-    assert covered.shape == (1000, 3)
+    # columns: method 0, method 1, their paired difference; over 2000 studies the
+    # Monte-Carlo standard error of a coverage near 0.95 is 0.005
+    assert covered.shape == (2000, 3)
     coverage = covered.mean()
     assert 0.93 <= coverage <= 0.97, covered.mean(axis=0)
 
@@ -46,7 +46,7 @@ def test_difference_p_values_are_uniform_under_the_null(over):
     # do not differ for the study's own subjects (or stimuli) either; both factors:
     # methods with their own effects and the same population mean
     _, p = additive_calibration(over, seed=1, shared_effects=over != BOTH, **SIZES)
-    assert p.shape == (1000,)
+    assert p.shape == (2000,)
     assert stats.kstest(p, "uniform").pvalue > 0.01
     assert 0.03 <= np.mean(p < 0.05) <= 0.07
 
