@@ -107,8 +107,10 @@ def additive_calibration(over, *, n_replications=500, n_subjects=20, n_stimuli=3
         low, high = result.confidence_interval.reshape(2, len(group), 3)
         covered.append((low <= truth) & (truth <= high))
         column = np.arange(len(group)) * 3 + 2
-        p_values.append(bootstrap_p_value(result.resampled[:, column],
-                                          result.scores[column],
+        R = result.resampled[:, column]
+        # recentred on the estimate, as BootstrapResult's own p-values
+        R = R - (R.mean(axis=0) - result.scores[column])
+        p_values.append(bootstrap_p_value(R, result.scores[column],
                                           scale=result.scale[column]))
     covered, p_values = np.concatenate(covered), np.concatenate(p_values)
     return covered, p_values
