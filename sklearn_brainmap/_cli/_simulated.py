@@ -64,7 +64,7 @@ def run(args):
     print(format_table(_printed(rows), right=("predictivity", "silhouette", "time (s)")))
     differences = _differences(results) if args.bootstraps else []
     if differences:
-        print("\nPaired differences from the class with the highest silhouette "
+        print("\nPaired differences from the mapping class with the highest silhouette "
               "(95 % interval; p: two-sided bootstrap, Holm-adjusted over the pairs of "
               "classes of each recording and score)")
         print(format_table(_printed_differences(differences)))
@@ -108,16 +108,19 @@ def _differences(results):
 
 
 def _printed_differences(differences):
-    """Differences from the best class by silhouette of each (activation, recording)."""
-    best = {}
+    """Differences from the transform class (a mapping: it has a predictivity) with the
+    highest silhouette of each (activation, recording)."""
+    silhouette, mapping = {}, set()
     for d in differences:
-        if d["metric"] == "silhouette":
-            key = (d["activation"], d["responses"])
-            if d["difference"] >= 0 and all(
-                    e["difference"] >= 0 for e in differences
-                    if (e["activation"], e["responses"], e["class_a"], e["metric"])
-                    == (*key, d["class_a"], "silhouette")):
-                best[key] = d["class_a"]
+        key = (d["activation"], d["responses"])
+        if d["metric"] == "predictivity":
+            mapping.add((*key, d["class_a"]))
+        else:  # silhouette(a) = silhouette(b) + difference, for any b
+            silhouette.setdefault(key, {}).setdefault(d["class_a"], []).append(
+                d["difference"])
+    best = {key: max((c for c in by_class if (*key, c) in mapping),
+                     key=lambda c: sum(by_class[c]), default=None)
+            for key, by_class in silhouette.items()}
     rows = []
     for d in differences:
         if best.get((d["activation"], d["responses"])) == d["class_a"]:
