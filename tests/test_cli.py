@@ -21,6 +21,9 @@ def test_main_job_end_to_end_writes_what_it_promises(tmp_path, capsys):
     assert status == 0
     printed = capsys.readouterr()
     assert "transform class" in printed.out and "Ridge" in printed.out
+    assert ("95 % confidence interval: bootstrap over subjects and test stimuli"
+            in printed.out)
+    assert "Paired differences" in printed.out
     assert "[1/" in printed.err  # progress
     with open(out / "results.csv") as handle:
         rows = list(csv.DictReader(handle))
@@ -33,6 +36,10 @@ def test_main_job_end_to_end_writes_what_it_promises(tmp_path, capsys):
     assert all(len(r["silhouette_folds"]) == 2 for r in data["results"])
     ridge = next(r for r in data["results"] if r["transform_class"] == "Ridge")
     assert 0 < ridge["predictivity"] <= 1
+    # the JSON keeps both the spread over folds and the bootstrap interval
+    low, high = ridge["silhouette_ci"]
+    assert low <= ridge["silhouette"] <= high and ridge["silhouette_sd"] >= 0
+    assert {d["metric"] for d in data["differences"]} == {"predictivity", "silhouette"}
     assert (out / "comparison.png").stat().st_size > 10_000
 
 
@@ -45,6 +52,7 @@ def test_main_job_end_to_end_writes_what_it_promises(tmp_path, capsys):
     (["--n-jobs", "1000"], "must be -1 (all cores) or between 1 and"),
     (["--subjects", "1000000"], "must be at most 100"),
     (["--random-state", "-1"], "must be at least 0"),
+    (["--bootstraps", "-1"], "must be at least 0"),
     (["--folds", "101"], "must be at most 100"),
     (["--quick", "--folds", "101"], "must be at most 100"),
     (["--quick", "--architecture", "mlp", "--neurons", "60"],

@@ -54,6 +54,8 @@ EXEMPT = {
         "checks its candidates",
     "sklearn_brainmap.model_selection.ComparisonResult": "a result type",
     "sklearn_brainmap.model_selection.CurveFit": "a result type (a fitted curve)",
+    "sklearn_brainmap.inference.BootstrapResult": "a result type (a dataclass)",
+    "sklearn_brainmap.inference.UndefinedResampleWarning": "a warning class",
     "sklearn_brainmap.model_selection.default_candidates": "takes no parameters",
     **{f"sklearn_brainmap.plotting.{name}": _DISPLAY for name in (
         "ComparisonDisplay", "MDSDisplay", "PredictionDisplay", "ReliabilityDisplay",

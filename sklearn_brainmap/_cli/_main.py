@@ -123,6 +123,10 @@ def build_parser():
                              "then every worker thread); default "
                              "$SKLEARN_BRAINMAP_SCHEDULER, else this machine's cores. "
                              "Needs pip install \"sklearn_brainmap[dask]\"")
+    parser.add_argument("--bootstraps", type=_bounded_int(0, 100_000), default=1000,
+                        help="resamples of subjects and test stimuli for the 95 %% "
+                             "confidence intervals and paired tests of the comparison "
+                             "(default 1000; 0 = the spread over folds only)")
     parser.add_argument("--random-state", type=_bounded_int(0, 2**32 - 1), default=0,
                         help="seed of the populations and the folds (default 0)")
     parser.add_argument("--output", type=_output, default=Path("brainmap_output"),

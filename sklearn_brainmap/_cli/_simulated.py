@@ -21,7 +21,8 @@ from ._report import (format_table, log, pyplot_or_none, run_record, save_figure
                       write_csv, write_json)
 
 COLUMNS = ["activation", "responses", "transform_class", "predictivity",
-           "predictivity_sd", "silhouette", "silhouette_sd", "seconds"]
+           "predictivity_sd", "predictivity_ci", "silhouette", "silhouette_sd",
+           "silhouette_ci", "seconds"]
 
 
 def run(args):
@@ -65,19 +66,27 @@ def run(args):
             n_stimuli = population.post.shape[0]
             cv = KFold(args.folds, shuffle=True, random_state=args.random_state)
             results[activation] = compare_transform_classes(
-                default_candidates(), population, cv=cv, n_jobs=args.n_jobs)
+                default_candidates(), population, cv=cv, n_jobs=args.n_jobs,
+                n_bootstraps=args.bootstraps, random_state=args.random_state)
     elapsed = time.perf_counter() - start
 
     rows = [{"activation": activation, **row} for activation, result in results.items()
             for row in result.summary(folds=True)]
     print()
-    printed = _printed(rows, args.folds)
+    print(_header(args.bootstraps, args.folds))
+    printed = _printed(rows, args.folds, args.bootstraps)
     print(format_table(printed, right=list(printed[0])[3:]))
-    print(f"± : standard deviation over the {args.folds} cross-validation folds "
-          "(over stimuli); n/a: the class does not apply (RSA fits no mapping).")
+    print("n/a: the class does not apply (RSA fits no mapping, so it has no predictivity).")
+    differences = _differences(results) if args.bootstraps else []
+    if differences:
+        print("\nPaired differences from the mapping class with the highest silhouette "
+              "(95 % interval; p: two-sided bootstrap, Holm-adjusted over the pairs of "
+              "classes of each recording and score)")
+        print(format_table(_printed_differences(differences)))
     record = run_record(args, wall_time_s=round(elapsed, 1))
     paths = [write_csv(args.output / "results.csv", rows, COLUMNS),
-             write_json(args.output / "results.json", {**record, "results": rows})]
+             write_json(args.output / "results.json",
+                        {**record, "results": rows, "differences": differences})]
     plt = pyplot_or_none()
     if plt is not None:
         figure, axes = plt.subplots(len(results), 3, figsize=(16, 4.5 * len(results)),
@@ -88,7 +97,10 @@ def run(args):
         caption = (f"{args.subjects} simulated subjects ({args.architecture}), "
                    f"{n_stimuli} stimuli; {args.folds}-fold "
                    f"cross-validation over stimuli; noise gain {gain}; "
-                   f"bars: mean over folds; n/a: the class does not apply")
+                   "bars: mean over folds; "
+                   + (f"error bars: 95 % bootstrap interval ({args.bootstraps} resamples "
+                      "of subjects and test stimuli); " if args.bootstraps else "")
+                   + "n/a: the class does not apply")
         paths.append(save_figure(figure, args.output / "comparison.png", caption))
     print(f"\nWrote {', '.join(map(str, paths))} in {elapsed:.0f} s.")
     return 0
@@ -114,15 +126,68 @@ def _constant_units_once():
                       ConstantUnitWarning, stacklevel=4)
 
 
-def _printed(rows, folds):
-    """Rows of the printed table: mean ± sd over folds in one column each, headed by
-    what the spread is; "n/a" where a class does not apply."""
+def _header(n_bootstraps, folds):
+    """What the printed intervals are."""
+    if not n_bootstraps:
+        return (f"mean ± standard deviation over the {folds} cross-validation folds (a "
+                "spread, not a confidence interval: folds share subjects and stimuli)")
+    return (f"mean over folds [95 % confidence interval: bootstrap over subjects and test "
+            f"stimuli, {n_bootstraps} resamples, Schütt et al. 2023's two-factor "
+            "correction; RSA over subjects only]")
+
+
+def _differences(results):
+    """Every pair of classes on each recording: paired differences with intervals."""
+    out = []
+    for activation, result in results.items():
+        for responses, a in result.cells():
+            for _, b in [c for c in result.cells() if c[0] == responses and c[1] != a]:
+                for metric, d in result.compare(a, b, responses).items():
+                    if d is not None:
+                        out.append({"activation": activation, "responses": responses,
+                                    "class_a": a, "class_b": b, "metric": metric, **d})
+    return out
+
+
+def _printed_differences(differences):
+    """Differences from the transform class (a mapping: it has a predictivity) with the
+    highest silhouette of each (activation, recording)."""
+    silhouette, mapping = {}, set()
+    for d in differences:
+        key = (d["activation"], d["responses"])
+        if d["metric"] == "predictivity":
+            mapping.add((*key, d["class_a"]))
+        else:  # silhouette(a) = silhouette(b) + difference, for any b
+            silhouette.setdefault(key, {}).setdefault(d["class_a"], []).append(
+                d["difference"])
+    best = {key: max((c for c in by_class if (*key, c) in mapping),
+                     key=lambda c: sum(by_class[c]), default=None)
+            for key, by_class in silhouette.items()}
+    rows = []
+    for d in differences:
+        if best.get((d["activation"], d["responses"])) == d["class_a"]:
+            low, high = d["confidence_interval"]
+            rows.append({"activation": d["activation"], "responses": d["responses"],
+                         "difference": f"{d['class_a']} − {d['class_b']}",
+                         "metric": d["metric"],
+                         "Δ [95 % CI]": f"{d['difference']:.3f} [{low:.3f}, {high:.3f}]",
+                         "p (Holm)": f"{d['p_value_holm']:.3g}"})
+    return rows
+
+
+def _printed(rows, folds, n_bootstraps):
+    """Rows of the printed table: the mean over folds with its bootstrap interval, or
+    ± the standard deviation over folds without a bootstrap; "n/a" where a class does
+    not apply. The column headers say which."""
     def pm(row, key):
         if row[key] is None:
             return "n/a"
+        if row.get(key + "_ci"):
+            low, high = row[key + "_ci"]
+            return f"{row[key]:.3f} [{low:.3f}, {high:.3f}]"
         return f"{row[key]:.3f} ± {row[key + '_sd']:.3f}"
 
-    spread = f"(± sd, {folds} folds)"
+    spread = "[95 % CI]" if n_bootstraps else f"(± sd, {folds} folds)"
     return [{"activation": r["activation"], "responses": r["responses"],
              "transform class": r["transform_class"],
              f"predictivity {spread}": pm(r, "predictivity"),

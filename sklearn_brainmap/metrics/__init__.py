@@ -8,7 +8,7 @@
   (``multioutput="median"`` available) and the scorers built on them;
   ``split_r2_score`` (each feature band's share of R², for ``BandedRidge``).
 - Noise ceilings: ``split_half_reliability``, ``spearman_brown``,
-  ``ceiling_normalized_score``.
+  ``ceiling_normalized_score``, ``rdm_noise_ceiling`` (subjects' RDMs).
 - Response statistics: ``lifetime_sparseness``, ``population_sparseness``,
   ``ks_similarity_score`` (distributions of a tuning property).
 
@@ -22,9 +22,11 @@ Measures only: the cross-validated RSA analyses (``reweighted_rsa``,
 import importlib
 import warnings
 
+from ._rdm_ceiling import rdm_noise_ceiling
 from ._regression import pearson_r_score, r2_score
 from ._reliability import ceiling_normalized_score, spearman_brown, split_half_reliability
-from ._rsa import compare_rdms, rdm, rsa_score
+from ._rdm_comparison import compare_rdms
+from ._rsa import rdm, rsa_score
 from ._split_r2 import split_r2_score
 from ._scorers import mean_pearson_r_scorer, median_pearson_r_scorer, median_r2_scorer
 from ._similarity import (
@@ -52,6 +54,7 @@ __all__ = [
     "procrustes_score",
     "r2_score",
     "rdm",
+    "rdm_noise_ceiling",
     "rsa_score",
     "soft_matching_distance",
     "soft_matching_score",

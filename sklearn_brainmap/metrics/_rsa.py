@@ -4,19 +4,21 @@ import math
 import warnings
 
 import numpy as np
-from scipy import stats
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..utils import check_response_matrix, check_same_stimuli
-from ..utils._array_api import (array_namespace, check_namespace_support, is_numpy, itemsize,
+from ..utils._array_api import (array_namespace, is_numpy, itemsize,
                                 ldexp, max_abs, namespace_and_device, scalar_exponent,
                                 to_namespace, to_numpy)
 from ..utils._stats import powers_of_two
 from ._validation import looks_like_rdm, precomputed_triangle, refuse_rdm_objects
+from ._rank_correlations import _average_ranks, _kendall, _rho_a_normalized
 
 RDM_METRICS = {"correlation", "euclidean", "cosine"}
-COMPARISONS = {"spearman", "pearson", "kendall"}
+COMPARISONS = {"spearman", "pearson", "kendall", "tau_a", "rho_a"}
+#: Comparisons that NumPy alone computes (no array-API path).
+_NUMPY_ONLY = {"kendall", "tau_a", "rho_a"}
 
 #: Bytes for one block of dot products when an RDM is built in its condensed form.
 _BLOCK_BYTES = 2**27
@@ -229,9 +231,13 @@ def rsa_score(X, Y, *, rdm_metric="correlation", compare="spearman"):
 
     ``RSA(X, Y) = ρ(triu(D_X), triu(D_Y))`` over the ``n(n−1)/2`` stimulus pairs
     (``k=1``, no diagonal), with ``D`` from :func:`rdm` and ``ρ`` the Spearman rank
-    correlation (default; ties get average ranks), the Pearson correlation or
-    Kendall's τ-b. Spearman and Kendall only see the order of the dissimilarities:
-    the score does not change under an increasing transform of either RDM.
+    correlation (default; ties get average ranks), the Pearson correlation,
+    Kendall's τ-b (``"kendall"``), Kendall's τ-a (``"tau_a"``) or Spearman's ρ-a
+    (``"rho_a"``). The rank comparisons only see the order of the dissimilarities: the
+    score does not change under an increasing transform of either RDM. τ-a and ρ-a
+    (Nili et al. 2014) do not reward a model for predicting ties: use them when a
+    model RDM has tied dissimilarities (a categorical model), where τ-b and Spearman
+    inflate its score (see :func:`compare_rdms`).
 
     Parameters
     ----------
@@ -245,7 +251,8 @@ def rsa_score(X, Y, *, rdm_metric="correlation", compare="spearman"):
         The same, for the other system.
     rdm_metric : {"correlation", "euclidean", "cosine", "precomputed"}, \
 default="correlation"
-    compare : {"spearman", "pearson", "kendall"}, default="spearman"
+    compare : {"spearman", "pearson", "kendall", "tau_a", "rho_a"}, default="spearman"
+        ``"kendall"`` is Kendall's τ-b.
 
     Returns
     -------
@@ -276,12 +283,16 @@ default="correlation"
 
     With array-API dispatch on, PyTorch, CuPy or array-api-strict inputs are computed
     on their device (:doc:`/user_guide/gpu`): Spearman ranks come from a sort of each
-    triangle; ``compare="kendall"`` raises a ``TypeError`` there (SciPy only).
+    triangle; ``compare="kendall"``, ``"tau_a"`` and ``"rho_a"`` raise a
+    ``TypeError`` there (NumPy only).
 
     References
     ----------
     Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis:
     connecting the branches of systems neuroscience, *Front. Syst. Neurosci.* 2, 4.
+
+    Nili et al. (2014), A toolbox for representational similarity analysis,
+    *PLoS Comput. Biol.* 10, e1003553 (τ-a and ρ-a).
 
     Examples
     --------
@@ -297,12 +308,12 @@ default="correlation"
     for name, A in (("X", X), ("Y", Y)):
         refuse_rdm_objects(A, name)
     xp, device = namespace_and_device(X)
-    if compare == "kendall" and xp is not np:
+    if compare in _NUMPY_ONLY and not is_numpy(xp):
         raise TypeError(
-            "rsa_score(compare='kendall') runs only on NumPy arrays (scipy.stats."
-            f"kendalltau); got arrays of namespace {xp.__name__} with array-API dispatch "
-            "on. Use compare='spearman' or 'pearson', which run in any namespace, or "
-            "convert the inputs to NumPy.")
+            f"rsa_score(compare={compare!r}) runs only on NumPy arrays (scipy.stats); "
+            f"got arrays of namespace {xp.__name__} with array-API dispatch on. Use "
+            "compare='spearman' or 'pearson', which run in any namespace, or convert the "
+            "inputs to NumPy.")
     Y = to_namespace(Y, xp, device)  # Y follows X
     if rdm_metric == "precomputed":
         if is_numpy(xp):  # square or condensed RDMs
@@ -341,14 +352,16 @@ default="correlation"
     # one triangle at a time, ranked before the next is built: less memory at its peak
     a = _comparable(triangles[0](), "X", compare)
     b = _comparable(triangles[1](), "Y", compare)
-    if compare == "kendall":
-        return float(stats.kendalltau(a, b).statistic)
+    if compare in ("kendall", "tau_a"):
+        return _kendall(a, b, compare)
+    if compare == "rho_a":
+        return float(_rho_a_normalized(a[None])[0] @ _rho_a_normalized(b[None])[0])
     return _pearson(a, b)
 
 
 def _comparable(v, name, compare):
-    """Check that a triangle is not constant; its average ranks for Spearman (NumPy:
-    written into ``v``), else the triangle divided by a power of two near its largest
+    """Check that a triangle is not constant; its average ranks for Spearman and ρ-a
+    (NumPy: written into ``v``), else the triangle divided by a power of two near its largest
     magnitude (exact; the correlations are unchanged and their sums of squares cannot
     overflow)."""
     xp, _ = array_namespace(v)
@@ -356,7 +369,7 @@ def _comparable(v, name, compare):
     if hi - lo <= 16 * float(xp.finfo(v.dtype).eps) * max(hi, -lo):
         raise ValueError(f"The RDM of {name} is constant (all stimulus pairs equally "
                          "dissimilar): its correlation with another RDM is undefined.")
-    if compare != "spearman":
+    if compare not in ("spearman", "rho_a"):
         if is_numpy(xp):  # in place: the triangle is the largest array here
             return np.ldexp(v, -scalar_exponent(max(hi, -lo)), out=v)
         return ldexp(v, -scalar_exponent(max(hi, -lo)))
@@ -368,105 +381,3 @@ def _comparable(v, name, compare):
     twice = (xp.searchsorted(ordered, v, side="left")
              + xp.searchsorted(ordered, v, side="right") + 1)
     return xp.astype(twice - (v.shape[0] + 1), v.dtype)
-
-
-def _average_ranks(v):
-    """Ranks 1..n of ``v`` with ties given their average rank, written into ``v``.
-
-    The same as :func:`scipy.stats.rankdata` (``method="average"``) with fewer
-    temporaries: at 10,000 stimuli (5·10⁷ pairs) about 1.2 GB beside ``v`` instead
-    of 2.5 GB.
-    """
-    n = v.size
-    order = np.argsort(v, kind="stable")
-    sorted_v = v[order]
-    first = np.empty(n, dtype=bool)       # where a run of equal values starts
-    first[0] = True
-    np.not_equal(sorted_v[1:], sorted_v[:-1], out=first[1:])
-    del sorted_v
-    if first.all():
-        v[order] = np.arange(1.0, n + 1.0)
-    else:
-        starts = np.flatnonzero(first)
-        lengths = np.diff(np.append(starts, n))
-        v[order] = np.repeat(starts + (lengths + 1) / 2.0, lengths)
-    return v
-
-
-@validate_params(
-    {"rdms": ["array-like"], "compare": [StrOptions(COMPARISONS)]},
-    prefer_skip_nested_validation=True,
-)
-def compare_rdms(rdms, *, compare="spearman"):
-    """Representational similarity between every pair of a set of RDMs.
-
-    ``S[i, j] = ρ(triu(D_i), triu(D_j))`` over the stimulus pairs (``k=1``), with ``ρ``
-    the Spearman rank correlation (default), the Pearson correlation or Kendall's τ-b,
-    as in :func:`rsa_score` — for data that come as RDMs (or RSMs turned into RDMs),
-    not responses: the profiles of an fMRI study, say. Spearman and Pearson are one
-    matrix product of the ranked (or raw), centred and normalised triangles.
-
-    Parameters
-    ----------
-    rdms : array-like of shape (n_rdms, n_stimuli, n_stimuli) or (n_rdms, n_pairs)
-        Square RDMs (only their upper triangles are read) or condensed ones
-        (the ``n(n−1)/2`` upper-triangle values in row-major order, as
-        ``rdm(X, condensed=True)`` gives).
-    compare : {"spearman", "pearson", "kendall"}, default="spearman"
-
-    Returns
-    -------
-    S : ndarray of shape (n_rdms, n_rdms)
-        Symmetric, ones on the diagonal.
-
-    Raises
-    ------
-    ValueError
-        For NaN or infinite values, fewer than 3 stimuli (condensed: 3 pairs), or a
-        constant RDM (its correlation is undefined).
-
-    References
-    ----------
-    Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis:
-    connecting the branches of systems neuroscience, *Front. Syst. Neurosci.* 2, 4.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_brainmap.metrics import compare_rdms, rdm, rsa_score
-    >>> rng = np.random.default_rng(0)
-    >>> X, Y = rng.standard_normal((12, 5)), rng.standard_normal((12, 5))
-    >>> S = compare_rdms([rdm(X), rdm(Y), rdm(2 * X + 1)])
-    >>> bool(np.isclose(S[0, 1], rsa_score(X, Y))), round(float(S[0, 2]), 12)
-    (True, 1.0)
-    """
-    refuse_rdm_objects(rdms, "rdms")
-    check_namespace_support("compare_rdms", rdms)
-    rdms = np.asarray(rdms, dtype=np.float64)
-    if rdms.ndim == 3:
-        if rdms.shape[1] != rdms.shape[2] or rdms.shape[1] < 3:
-            raise ValueError("Square RDMs must have shape (n_rdms, n_stimuli, n_stimuli) "
-                             f"with at least 3 stimuli; got {rdms.shape}.")
-        rows, cols = np.triu_indices(rdms.shape[1], k=1)
-        triangles = rdms[:, rows, cols]
-    elif rdms.ndim == 2 and rdms.shape[1] >= 3:
-        triangles = rdms.copy()
-    else:
-        raise ValueError("rdms must have shape (n_rdms, n_stimuli, n_stimuli) or "
-                         f"(n_rdms, n_pairs) with at least 3 pairs; got {rdms.shape}.")
-    if not np.isfinite(triangles).all():
-        raise ValueError("rdms contain NaN or infinite values.")
-    triangles = np.array([_comparable(t, f"RDM {k}", compare)
-                          for k, t in enumerate(triangles)])
-    if compare == "kendall":
-        n = len(triangles)
-        S = np.eye(n)
-        for i in range(n):
-            for j in range(i + 1, n):
-                S[i, j] = S[j, i] = stats.kendalltau(triangles[i], triangles[j]).statistic
-        return S
-    triangles -= triangles.mean(axis=1, keepdims=True)
-    triangles /= np.linalg.norm(triangles, axis=1, keepdims=True)
-    S = np.clip(triangles @ triangles.T, -1.0, 1.0)
-    np.fill_diagonal(S, 1.0)
-    return S

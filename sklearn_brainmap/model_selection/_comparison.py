@@ -6,16 +6,23 @@ import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
 from ..utils import AGGREGATES, UNIT_SCORES, ConstantUnitWarning, check_folds
 from ..utils._array_api import check_namespace_support
 from ..utils._dask import scattered
+from ._comparison_bootstrap import (
+    bootstrap_comparison,
+    draw_weights,
+    paired_differences,
+    resampled_fold_matrices,
+)
 from ._pairwise import PairwiseMapping
 from ._profiles import area_silhouette, same_area_predictivity
 
@@ -86,13 +93,31 @@ class ComparisonResult:
         ``S[s, t] = sim(s → t)`` averaged over folds, shape (n_profiles, n_profiles).
     profile_subjects, profile_areas : ndarray of shape (n_profiles,)
         The subject and area of each profile (rows and columns of the matrices).
+    bootstrap : BootstrapResult or None
+        With ``n_bootstraps > 0``: the scores, intervals and paired differences of
+        every ``(responses, transform_class, "predictivity" | "silhouette")`` (its
+        ``names``), over subjects and test stimuli.
     """
 
-    def __init__(self, records, matrices, profile_subjects, profile_areas):
+    def __init__(self, records, matrices, profile_subjects, profile_areas, *,
+                 bootstrap=None):
         self.records = records
         self.matrices = matrices
         self.profile_subjects = profile_subjects
         self.profile_areas = profile_areas
+        self.bootstrap = bootstrap
+
+    def _column(self, responses, name, what):
+        names, key = self.bootstrap.names, (responses, name, what)
+        return names.index(key) if key in names else None
+
+    def compare(self, class_a, class_b, responses):
+        """Paired difference ``class_a − class_b`` on one recording (needs
+        ``n_bootstraps > 0``): ``{"predictivity": ..., "silhouette": ...}``, each a dict
+        of ``difference``, ``confidence_interval``, ``p_value`` and ``p_value_holm``
+        (Holm over the class pairs of that recording and score), or None where a class
+        has no such score."""
+        return paired_differences(self, class_a, class_b, responses)
 
     def cells(self):
         """The (responses, transform class) pairs compared, in the order they ran."""
@@ -114,7 +139,9 @@ class ComparisonResult:
         rows : list of dict
             Keys ``responses``, ``transform_class``, ``predictivity``,
             ``predictivity_sd``, ``silhouette``, ``silhouette_sd``, ``seconds``;
-            predictivity is None for a similarity function.
+            predictivity is None for a similarity function. With a bootstrap, also
+            ``predictivity_ci`` and ``silhouette_ci`` ``[low, high]`` (the SDs are the
+            spread over folds, not an interval).
         """
         rows = []
         for responses, name in self.cells():
@@ -132,6 +159,12 @@ class ComparisonResult:
             if folds:
                 rows[-1]["predictivity_folds"] = pred.tolist() if defined else []
                 rows[-1]["silhouette_folds"] = sil.tolist()
+            if self.bootstrap is not None:
+                for what in ("predictivity", "silhouette"):
+                    k = self._column(responses, name, what)
+                    rows[-1][f"{what}_ci"] = (
+                        None if k is None
+                        else self.bootstrap.confidence_interval[:, k].tolist())
         return rows
 
     def to_frame(self):
@@ -232,15 +265,21 @@ class _Recordings:
         return self.arrays[name]
 
 
-def _run_cell(candidate, X, Y, subjects, areas, folds, scoring, aggregate):
+def _run_cell(candidate, X, Y, subjects, areas, folds, scoring, aggregate,
+              stimulus_weights=None):
     """Every fold of one (recording, class) cell: one held-out score matrix per fold, the
-    silhouette and the predictivity both from it. Runs in a joblib worker."""
+    silhouette and the predictivity both from it. Runs in a joblib worker.
+
+    ``stimulus_weights``: bootstrap counts; the folds' held-out predictions then also
+    give the matrices of every resample of their test stimuli (None for a similarity
+    function), returned with each fold's matrix."""
     # n_jobs=1: the cells are the parallel tasks; under joblib's Dask backend a default
     # n_jobs would fan every cell's sources out again from inside its worker
     mapping = PairwiseMapping(candidate.estimator, subjects=subjects, areas=areas,
                               scoring=scoring, aggregate=aggregate, n_jobs=1)
     same = Y is X
-    rows, matrices = [], []
+    rows, matrices, resampled = [], [], []
+    bootstrap = stimulus_weights is not None and not candidate.specificity_only
     with warnings.catch_warnings(record=True) as caught:
         # counted here and reported once by the caller, not once per fit and fold
         warnings.simplefilter("always", ConstantUnitWarning)
@@ -253,13 +292,20 @@ def _run_cell(candidate, X, Y, subjects, areas, folds, scoring, aggregate):
                             same_area_predictivity(S, mapping.profile_subjects_,
                                                    mapping.profile_areas_))
             matrices.append(S)
+            if bootstrap:
+                resampled.append(resampled_fold_matrices(
+                    mapping, X[test], Y[test], stimulus_weights[:, test], scoring,
+                    aggregate))
             rows.append((predictivity, silhouette, time.perf_counter() - start))
     others = [w for w in caught if not issubclass(w.category, ConstantUnitWarning)]
     for w in others:  # anything else is the user's to see
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     n_constant = len(caught) - len(others)
     labels = (mapping.profile_subjects_, mapping.profile_areas_)
-    return rows, np.mean(matrices, axis=0), labels, n_constant
+    folds_out = None
+    if stimulus_weights is not None:
+        folds_out = (np.array(matrices), np.array(resampled) if bootstrap else None)
+    return rows, np.mean(matrices, axis=0), labels, n_constant, folds_out
 
 
 @validate_params(
@@ -267,11 +313,15 @@ def _run_cell(candidate, X, Y, subjects, areas, folds, scoring, aggregate):
      "responses": [list, tuple], "cv": ["cv_object"],
      "scoring": [StrOptions(set(UNIT_SCORES))], "aggregate": [StrOptions(set(AGGREGATES))],
      "n_jobs": [Interval(Integral, None, -1, closed="right"),
-                Interval(Integral, 1, None, closed="left"), None]},
+                Interval(Integral, 1, None, closed="left"), None],
+     "n_bootstraps": [Interval(Integral, 0, None, closed="left")],
+     "confidence_level": [Interval(Real, 0, 1, closed="neither")],
+     "random_state": ["random_state"]},
     prefer_skip_nested_validation=True,
 )
 def compare_transform_classes(candidates, population, *, responses=("pre", "post"), cv=5,
-                              scoring="r2", aggregate="median", n_jobs=None):
+                              scoring="r2", aggregate="median", n_jobs=None,
+                              n_bootstraps=0, confidence_level=0.95, random_state=None):
     """Compare transform classes on a population by predictivity and specificity.
 
     For every target recording in ``responses`` and every candidate that applies to it,
@@ -314,12 +364,19 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
         Dask cluster (``joblib.parallel_config("dask")`` or
         :func:`~sklearn_brainmap.utils.dask_parallel`) every cell is a task and the
         recordings are sent to every worker once, not with every cell.
+    n_bootstraps : int, default=0
+        ``> 0``: intervals over subjects and test stimuli, from the folds' held-out
+        predictions resampled by index (nothing refitted; shared by all cells, so
+        differences are paired; similarity functions over subjects only). See
+        :doc:`/user_guide/inference`.
+    confidence_level : float in (0, 1), default=0.95
+    random_state : int, RandomState instance or None
 
     Returns
     -------
     result : :class:`ComparisonResult`
         Tidy records per (recording, class, fold), the summary over folds and the mean
-        held-out score matrices.
+        held-out score matrices; with ``n_bootstraps``, intervals and paired tests.
 
     Warns
     -----
@@ -382,16 +439,23 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
     if not cells:
         raise ValueError(f"No candidate applies to the responses {list(responses)}.")
 
-    records, matrices, labels, n_constant = [], {}, None, 0
+    weights = stimulus_weights = None
+    if n_bootstraps:
+        subject_labels = np.unique(np.asarray(subjects))
+        weights = draw_weights(len(subject_labels), len(first), n_bootstraps,
+                               check_random_state(random_state))
+        stimulus_weights = np.vstack([weights["both"][1], weights["stimuli"][1]])
+    records, matrices, labels, n_constant, fold_matrices = [], {}, None, 0, {}
     with scattered(*recording.arrays.values()):  # Dask: sent to each worker once
         parallel = Parallel(n_jobs=n_jobs, return_as="generator")
         outputs = parallel(delayed(_run_cell)(candidate, X, Y, subjects, areas, folds,
-                                              scoring, aggregate)
+                                              scoring, aggregate, stimulus_weights)
                            for _, candidate, X, Y in cells)
-        for step, ((target, candidate, _, _), (rows, S, labels, constant)) in enumerate(
-                zip(cells, outputs), start=1):
+        for step, ((target, candidate, _, _), (rows, S, labels, constant, per_fold)) in \
+                enumerate(zip(cells, outputs), start=1):
             n_constant += constant
             matrices[target, candidate.name] = S
+            fold_matrices[target, candidate.name] = per_fold
             for fold, (predictivity, silhouette, seconds) in enumerate(rows):
                 records.append({"responses": target, "transform_class": candidate.name,
                                 "fold": fold, "predictivity": float(predictivity),
@@ -409,4 +473,11 @@ def compare_transform_classes(candidates, population, *, responses=("pre", "post
         warning.count = n_constant   # for callers that sum several comparisons
         # stacklevel 3: past validate_params' wrapper, at the caller's line
         warnings.warn(warning, stacklevel=3)
-    return ComparisonResult(records, matrices, *labels)
+    bootstrap = None
+    if n_bootstraps:
+        subject_index = np.unique(labels[0], return_inverse=True)[1]
+        area_index = np.unique(labels[1], return_inverse=True)[1]
+        bootstrap = bootstrap_comparison(list(matrices), fold_matrices, weights,
+                                         subject_index, area_index, len(first),
+                                         confidence_level=confidence_level)
+    return ComparisonResult(records, matrices, *labels, bootstrap=bootstrap)

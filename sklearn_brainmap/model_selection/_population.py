@@ -1,16 +1,35 @@
 """Population helpers: pooled N−1 sources, cross-animal ceilings, model↔brain scores."""
 
 import itertools
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import check_array
 
 from ..utils import AGGREGATES, UNIT_SCORES, aggregate_unit_scores, check_same_stimuli
 from ..utils._array_api import check_namespace_support
+from ._population_bootstrap import (
+    aggregate_under,
+    area_bootstrap,
+    held_out_statistics,
+    stimulus_bootstrap,
+)
 from ._profiles import check_profile_labels
 from ._validation import cross_val_unit_scores
+
+#: Parameters of the bootstrap intervals of the population helpers.
+_BOOTSTRAP_PARAMETERS = {
+    "n_bootstraps": [Interval(Integral, 0, None, closed="left")],
+    "confidence_level": [Interval(Real, 0, 1, closed="neither")],
+    "random_state": ["random_state"],
+}
 
 
 #: Parameters of the pooled (N−1) analyses.
@@ -21,9 +40,11 @@ _POOLED_PARAMETERS = {
 }
 
 
-@validate_params(_POOLED_PARAMETERS, prefer_skip_nested_validation=True)
+@validate_params({**_POOLED_PARAMETERS, **_BOOTSTRAP_PARAMETERS},
+                 prefer_skip_nested_validation=True)
 def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
-                         aggregate="median"):
+                         aggregate="median", n_bootstraps=0, confidence_level=0.95,
+                         random_state=None):
     """Score each subject's area from the pooled units of all other subjects (N−1 pooling).
 
     With few neurons per subject (real recordings), the source for subject ``k`` in
@@ -39,6 +60,13 @@ def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
     cv : int, splitter or iterable, default=5
     scoring : {"r2", "pearson"}, default="r2"
     aggregate : {"median", "mean"}, default="median"
+    n_bootstraps : int, default=0
+        ``> 0``: bootstrap intervals from the held-out predictions (nothing refitted;
+        :doc:`/user_guide/inference`): each profile's over stimuli, and each area's
+        mean over subjects and stimuli (two factors, corrected; a resampled subject
+        keeps the pooled source of the original study).
+    confidence_level : float in (0, 1), default=0.95
+    random_state : int, RandomState instance or None
 
     Returns
     -------
@@ -48,6 +76,10 @@ def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
         - ``unit_scores``: ndarray (n_units_total,), the cross-validated score of each
           unit (NaN for units of areas recorded in a single subject, and for
           undefined scores).
+        - with ``n_bootstraps``: ``confidence_interval`` (2, n_profiles),
+          ``areas``, ``area_scores``, ``area_confidence_interval`` (2, n_areas), and
+          ``bootstrap`` (the areas' :class:`~sklearn_brainmap.inference.BootstrapResult`,
+          with their paired differences).
 
     References
     ----------
@@ -70,7 +102,7 @@ def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
     X = check_array(X, dtype=[np.float64, np.float32], ensure_min_samples=2)
     subjects, areas = check_profile_labels(subjects, areas, X.shape[1])
     unit_scores = np.full(X.shape[1], np.nan)
-    profiles, scores = [], []
+    profiles, scores, profile_folds = [], [], []
     for area in dict.fromkeys(areas.tolist()):
         in_area = areas == area
         for subject in dict.fromkeys(subjects[in_area].tolist()):
@@ -78,13 +110,26 @@ def pooled_source_scores(estimator, X, subjects, areas, *, cv=5, scoring="r2",
             source = in_area & (subjects != subject)
             if not source.any():
                 continue
+            if n_bootstraps:  # held-out predictions kept for the resamples
+                profile_folds.append(held_out_statistics(estimator, X[:, source],
+                                                         X[:, target], cv))
             unit_scores[target] = cross_val_unit_scores(
                 estimator, X[:, source], X[:, target], cv=cv, scoring=scoring)
             profiles.append((subject, area))
             scores.append(aggregate_unit_scores(unit_scores[target], aggregate))
     if not profiles:
         raise ValueError("No area is recorded in more than one subject: nothing to pool.")
-    return Bunch(profiles=profiles, scores=np.array(scores), unit_scores=unit_scores)
+    result = Bunch(profiles=profiles, scores=np.array(scores), unit_scores=unit_scores)
+    if n_bootstraps:
+        per_profile, per_area = area_bootstrap(
+            profile_folds, profiles, X.shape[0], scoring, aggregate,
+            n_bootstraps=n_bootstraps, random_state=random_state,
+            confidence_level=confidence_level)
+        result.update(confidence_interval=per_profile.confidence_interval,
+                      areas=per_area.names, area_scores=per_area.scores,
+                      area_confidence_interval=per_area.confidence_interval,
+                      bootstrap=per_area)
+    return result
 
 
 @validate_params(_POOLED_PARAMETERS, prefer_skip_nested_validation=True)
@@ -126,11 +171,13 @@ def cross_animal_ceiling(estimator, X, subjects, areas, *, cv=5, scoring="r2",
     {"estimator": [HasMethods(["fit", "predict"])], "model": ["array-like"],
      "brain": ["array-like"], "cv": ["cv_object"],
      "scoring": [StrOptions(set(UNIT_SCORES))],
-     "aggregate": [StrOptions(set(AGGREGATES))], "return_unit_scores": ["boolean"]},
+     "aggregate": [StrOptions(set(AGGREGATES))], "return_unit_scores": ["boolean"],
+     **_BOOTSTRAP_PARAMETERS},
     prefer_skip_nested_validation=True,
 )
 def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
-                       aggregate="median", return_unit_scores=False):
+                       aggregate="median", return_unit_scores=False, n_bootstraps=0,
+                       confidence_level=0.95, random_state=None):
     """Cross-validated mapping scores in both directions between a model and a brain area.
 
     ``model → brain`` predicts the recorded units from the model's units; ``brain →
@@ -148,13 +195,20 @@ def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
     return_unit_scores : bool, default=False
         Also return the cross-validated score of every unit (e.g. to normalise the
         brain's units by their noise ceilings).
+    n_bootstraps : int, default=0
+        ``> 0``: intervals over stimuli from the held-out predictions (nothing
+        refitted; the three scores on the same resamples).
+    confidence_level : float in (0, 1), default=0.95
+    random_state : int, RandomState instance or None
 
     Returns
     -------
     scores : dict
         ``{"model_to_brain": float, "brain_to_model": float, "both": float}``; with
         ``return_unit_scores=True`` also ``"model_to_brain_units"`` (n_neurons,) and
-        ``"brain_to_model_units"`` (n_model_units,).
+        ``"brain_to_model_units"`` (n_model_units,); with ``n_bootstraps``,
+        ``"model_to_brain_ci"``, ``"brain_to_model_ci"``, ``"both_ci"`` (low, high)
+        and ``"bootstrap"`` (a :class:`~sklearn_brainmap.inference.BootstrapResult`).
 
     Examples
     --------
@@ -179,6 +233,21 @@ def model_brain_scores(estimator, model, brain, *, cv=5, scoring="r2",
     scores["both"] = (scores["model_to_brain"] + scores["brain_to_model"]) / 2
     if return_unit_scores:
         scores.update(model_to_brain_units=forward, brain_to_model_units=backward)
+    if n_bootstraps:
+        folds = [held_out_statistics(estimator, model, brain, cv),
+                 held_out_statistics(estimator, brain, model, cv)]
+
+        def columns(W):
+            m2b, b2m = (aggregate_under(f, W, scoring, aggregate) for f in folds)
+            return np.column_stack([m2b, b2m, (m2b + b2m) / 2])
+
+        names = ["model_to_brain", "brain_to_model", "both"]
+        result = stimulus_bootstrap(
+            [scores[n] for n in names], columns, len(model), n_bootstraps=n_bootstraps,
+            random_state=random_state, confidence_level=confidence_level, names=names)
+        for k, name in enumerate(names):
+            scores[f"{name}_ci"] = tuple(result.confidence_interval[:, k].tolist())
+        scores["bootstrap"] = result
     return scores
 
 

@@ -15,7 +15,8 @@ from sklearn.base import clone
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
-from ..metrics._rsa import COMPARISONS, compare_rdms
+from ..metrics._rdm_comparison import compare_rdms
+from ..metrics._rsa import COMPARISONS
 from ..utils import check_folds, check_response_matrix, check_same_stimuli, columnwise_r2
 from ..utils._stats import power_of_two_exponents, rescaled
 from ._variance_components import _partitions, _subsets

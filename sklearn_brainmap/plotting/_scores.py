@@ -19,6 +19,9 @@ class ScoreBarDisplay:
         each group.
     ylabel : str, default="score"
     title : str, default=None
+    intervals : dict, default=None
+        ``{label: (2, n_names) array}``: lower and upper bounds (e.g. bootstrap
+        confidence intervals) drawn as error bars; NaN: none.
 
     Attributes
     ----------
@@ -35,7 +38,7 @@ class ScoreBarDisplay:
     [0.6, 0.3]
     """
 
-    def __init__(self, names, series, *, ylabel="score", title=None):
+    def __init__(self, names, series, *, ylabel="score", title=None, intervals=None):
         self.names = [str(n) for n in names]
         self.series = {label: np.asarray(values, dtype=float)
                        for label, values in series.items()}
@@ -45,6 +48,8 @@ class ScoreBarDisplay:
                                  f"{len(self.names)} names.")
         self.ylabel = ylabel
         self.title = title
+        self.intervals = {label: np.asarray(bounds, dtype=float).reshape(
+            2, len(self.names)) for label, bounds in (intervals or {}).items()}
 
     @classmethod
     def from_rows(cls, rows, name_key, value_keys, *, ax=None, ylabel="score",
@@ -65,7 +70,12 @@ class ScoreBarDisplay:
         self.bars_ = {}
         for k, (label, values) in enumerate(self.series.items()):
             offset = (k - (len(self.series) - 1) / 2) * width
-            self.bars_[label] = ax.bar(x + offset, values, width=width, label=label)
+            yerr = None
+            if label in self.intervals:
+                low, high = self.intervals[label]
+                yerr = np.nan_to_num(np.vstack([values - low, high - values]))
+            self.bars_[label] = ax.bar(x + offset, values, width=width, label=label,
+                                       yerr=yerr, capsize=2 if yerr is not None else 0)
             for position in (x + offset)[np.isnan(values)]:
                 ax.text(position, 0, "n/a", rotation=90, ha="center", va="bottom",
                         fontsize=7, color="0.4")
@@ -132,7 +142,8 @@ class ReliabilityDisplay:
 
 class ComparisonDisplay:
     """The comparison of transform classes: predictivity and silhouette of each class
-    (bars per target recording) and the MDS embedding of one class's profiles.
+    (bars per target recording; error bars: the bootstrap confidence intervals when
+    the comparison has them) and the MDS embedding of one class's profiles.
 
     Parameters
     ----------
@@ -202,12 +213,19 @@ class ComparisonDisplay:
         for ax, metric, ylabel in zip(
                 axes[:2], ("predictivity", "silhouette"),
                 ("same-area predictivity", "silhouette (areas)")):
-            series = {}
+            series, intervals = {}, {}
             for responses in recordings:
-                value = {row["transform_class"]: _value(row[metric]) for row in rows
-                         if row["responses"] == responses}
-                series[f"{responses} targets"] = [value.get(n, np.nan) for n in names]
-            panels.append(ScoreBarDisplay(names, series, ylabel=ylabel,
+                mine = {row["transform_class"]: row for row in rows
+                        if row["responses"] == responses}
+                label = f"{responses} targets"
+                series[label] = [_value(mine[n][metric]) if n in mine else np.nan
+                                 for n in names]
+                if any(mine[n].get(f"{metric}_ci") for n in mine):
+                    # bootstrap intervals of the comparison (n_bootstraps > 0)
+                    intervals[label] = np.array(
+                        [mine[n].get(f"{metric}_ci") or [np.nan, np.nan] if n in mine
+                         else [np.nan, np.nan] for n in names], dtype=float).T
+            panels.append(ScoreBarDisplay(names, series, ylabel=ylabel, intervals=intervals,
                                           title=f"{prefix}{metric}").plot(ax=ax))
         self.predictivity_, self.silhouette_ = panels
         responses, name = self.mds
