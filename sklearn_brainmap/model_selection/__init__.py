@@ -3,8 +3,8 @@ transform classes, profile summaries and scorers, pooled and bidirectional score
 subsampling curves and the neuron-to-unit ratio, and the cross-validated RSA analyses
 (reweighted and feature-weighted RSA, variance partitioning, remixed RDMs)."""
 
-from ._comparison import (Candidate, ComparisonResult, compare_transform_classes,
-                          default_candidates)
+from ._candidates import Candidate, default_candidates
+from ._comparison import ComparisonResult, compare_transform_classes
 from ._pairwise import PairwiseMapping, targets_separable
 from ._population import (cross_animal_ceiling, model_brain_scores, model_separability,
                           pooled_source_scores)
@@ -15,7 +15,8 @@ from ._pooled_predictions import (layer_area_predictions, pooled_area_prediction
                                   pooled_predictions)
 from ._silhouette_null import silhouette_permutation_test
 from ._remixed_rdm import remixed_rdm
-from ._rsa_analyses import feature_weighted_rsa, reweighted_rsa, variance_partitioning
+from ._rsa_analyses import feature_weighted_rsa, reweighted_rsa
+from ._variance_partitioning import variance_partitioning
 from ._scorers import population_scorer, predictivity_scorer, silhouette_scorer
 from ._subsampling import (CurveFit, fit_subsampling_curve, neuron_to_unit_ratio,
                            subsampling_curve)

@@ -68,7 +68,6 @@ def _aggregate(scores, sizes, aggregate):
         low = np.take_along_axis(padded, np.maximum(m - 1, 0)[..., None] // 2, axis=2)
         high = np.take_along_axis(padded, (m // 2)[..., None], axis=2)
         return np.where(m > 0, (low[..., 0] + high[..., 0]) / 2, np.nan)
-    return M
 
 
 def _pair_weights(K, subject_index):
