@@ -48,13 +48,22 @@ def _check_record(loaded, **settings):
         assert loaded["settings"][key] == value
 
 
-def test_results_json_is_strict_and_records_settings_and_versions(tmp_path, capsys):
+@pytest.mark.parametrize("bootstraps", [0, 200])
+def test_results_json_is_strict_and_records_settings_and_versions(tmp_path, capsys,
+                                                                   bootstraps):
     out = tmp_path / "out"
     assert main(["--architecture", "mlp", "--quick", "--subjects", "2", "--folds", "2",
-                 "--activation", "relu", "--n-jobs", "1", "--output", str(out)]) == 0
+                 "--activation", "relu", "--n-jobs", "1", "--output", str(out),
+                 "--bootstraps", str(bootstraps)]) == 0
     printed = capsys.readouterr().out
-    assert "predictivity (± sd, 2 folds)" in printed
-    assert "standard deviation over the 2 cross-validation folds" in printed
+    # the headers say what the spread is: fold spreads without a bootstrap, intervals
+    # with one
+    if bootstraps:
+        assert "predictivity [95 % CI]" in printed
+        assert f"bootstrap over subjects and test stimuli, {bootstraps} resamples" in printed
+    else:
+        assert "predictivity (± sd, 2 folds)" in printed
+        assert "standard deviation over the 2 cross-validation folds" in printed
     rsa = next(line for line in printed.splitlines() if " RSA " in line)
     assert "n/a" in rsa
     loaded = strict_load(out / "results.json")

@@ -29,13 +29,8 @@ from ._rdm_comparison import compare_rdms
 from ._rsa import rdm, rsa_score
 from ._split_r2 import split_r2_score
 from ._scorers import mean_pearson_r_scorer, median_pearson_r_scorer, median_r2_scorer
-from ._similarity import (
-    cka_score,
-    procrustes_distance,
-    procrustes_score,
-    soft_matching_distance,
-    soft_matching_score,
-)
+from ._similarity import cka_score, procrustes_distance, procrustes_score
+from ._soft_matching import soft_matching_distance, soft_matching_score
 from ._sparseness import lifetime_sparseness, population_sparseness
 from ._tuning import ks_similarity_score
 

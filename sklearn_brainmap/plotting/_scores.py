@@ -70,12 +70,17 @@ class ScoreBarDisplay:
         self.bars_ = {}
         for k, (label, values) in enumerate(self.series.items()):
             offset = (k - (len(self.series) - 1) / 2) * width
-            yerr = None
+            self.bars_[label] = ax.bar(x + offset, values, width=width, label=label)
             if label in self.intervals:
+                # drawn from its bounds, not as yerr around the bar: a percentile
+                # interval need not contain the estimate (a skewed bootstrap)
                 low, high = self.intervals[label]
-                yerr = np.nan_to_num(np.vstack([values - low, high - values]))
-            self.bars_[label] = ax.bar(x + offset, values, width=width, label=label,
-                                       yerr=yerr, capsize=2 if yerr is not None else 0)
+                shown = np.isfinite(low) & np.isfinite(high)
+                ax.vlines((x + offset)[shown], low[shown], high[shown], color="k",
+                          lw=0.8)
+                for end in (low, high):
+                    ax.hlines(end[shown], (x + offset - width / 5)[shown],
+                              (x + offset + width / 5)[shown], color="k", lw=0.8)
             for position in (x + offset)[np.isnan(values)]:
                 ax.text(position, 0, "n/a", rotation=90, ha="center", va="bottom",
                         fontsize=7, color="0.4")
