@@ -64,7 +64,8 @@ def test_results_json_is_strict_and_records_settings_and_versions(tmp_path, caps
     else:
         assert "predictivity (± sd, 2 folds)" in printed
         assert "standard deviation over the 2 cross-validation folds" in printed
-    rsa = next(line for line in printed.splitlines() if " RSA " in line)
+    rsa = next(line for line in printed.splitlines()
+               if line.startswith("relu") and " RSA " in line)
     assert "n/a" in rsa
     loaded = strict_load(out / "results.json")
     _check_record(loaded, folds=2, subjects=2, architecture="mlp", output=str(out))
