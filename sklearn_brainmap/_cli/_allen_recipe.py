@@ -380,10 +380,13 @@ def siegle_allen(data_home, output, *, n_folds=5, random_state=0, n_bootstraps=1
         "Same-area predictivity (sources: the other mice's units of the area):",
         format_table(table), "",
         *(["Paired differences between classes (same mice, units and scenes; p: "
-           "two-sided bootstrap, Holm-adjusted over the pairs):",
+           "two-sided bootstrap, Holm-adjusted over the pairs; the smallest "
+           f"unadjusted p is 1/{n_bootstraps + 1}):",
            format_table(_difference_rows(differences)), ""] if differences else []),
         "Specificity of single-mouse profiles (silhouette; permutation p-values, "
-        f"{N_PERMUTATIONS} shuffles):", format_table(specificity), "",
+        f"{N_PERMUTATIONS} shuffles, the smallest possible p 1/{N_PERMUTATIONS + 1}):",
+        format_table([{k: f"{v:.3g}" if k.startswith("p_") else v for k, v in r.items()}
+                      for r in specificity], right=["p_areas", "p_mice"]), "",
         f"Pooled Ridge, source area (rows) → target area, areas by hierarchy: Spearman ρ "
         f"with −|Δ hierarchy| {hierarchy['rho_distance']:.3f} "
         f"(p {hierarchy['p_distance']:.3g})",
