@@ -286,8 +286,10 @@ def _error_bars(rows, score):
     if any(r["interval"] is None for r in rows):
         return None
     value = np.array([r[score] for r in rows])
-    low, high = np.array([r["interval"][score] for r in rows]).T
-    return np.vstack([value - low, high - value])
+    low, high = np.array([r["interval"][score] for r in rows], dtype=float).T
+    # matplotlib refuses negative lengths: an interval that does not contain its score
+    # (possible for a skewed bootstrap distribution) is drawn from the score on
+    return np.clip(np.nan_to_num(np.vstack([value - low, high - value])), 0, None)
 
 
 def _figure(pred_rows, hierarchy, layers, output):
