@@ -93,9 +93,8 @@ else:
     ax.plot(range(len(result.keys)), values.T, color="0.6", lw=0.8)
     ax.plot(range(len(result.keys)), values.mean(axis=0), "o-", color="C3", lw=2,
             label="mean over mice")
-    ax.errorbar(range(len(result.keys)), raw.scores,
-                yerr=[raw.scores - raw.confidence_interval[0],
-                      raw.confidence_interval[1] - raw.scores],
+    low, high = raw.confidence_interval      # drawn from end to end
+    ax.errorbar(range(len(result.keys)), (low + high) / 2, yerr=(high - low) / 2,
                 fmt="none", ecolor="k", capsize=4, lw=2)
     ax.set_xticks(range(len(result.keys)), result.keys)
     ax.set_ylabel("same-area predictivity (median r)")

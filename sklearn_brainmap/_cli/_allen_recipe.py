@@ -281,15 +281,14 @@ def _difference_rows(differences):
     return rows
 
 
-def _error_bars(rows, score):
-    """``yerr`` (2, n) of the bars: the distances to the interval's ends."""
+def _interval_bars(ax, x, rows, score):
+    """Each row's interval drawn from its low to its high end (a percentile interval
+    need not contain its score, so the bars are not lengths around the score)."""
     if any(r["interval"] is None for r in rows):
-        return None
-    value = np.array([r[score] for r in rows])
+        return
     low, high = np.array([r["interval"][score] for r in rows], dtype=float).T
-    # matplotlib refuses negative lengths: an interval that does not contain its score
-    # (possible for a skewed bootstrap distribution) is drawn from the score on
-    return np.clip(np.nan_to_num(np.vstack([value - low, high - value])), 0, None)
+    ax.errorbar(x, (low + high) / 2, yerr=(high - low) / 2, fmt="none", ecolor="k",
+                capsize=3, lw=1)
 
 
 def _figure(pred_rows, hierarchy, layers, output):
@@ -301,8 +300,8 @@ def _figure(pred_rows, hierarchy, layers, output):
     x = np.arange(len(names))
     for shift, score, label in ((-0.2, "median_r", "median r"),
                                 (0.2, "r2_over_reliability", "r² / reliability")):
-        axes[0].bar(x + shift, [r[score] for r in pred_rows], 0.4, label=label,
-                    yerr=_error_bars(pred_rows, score), capsize=3)
+        axes[0].bar(x + shift, [r[score] for r in pred_rows], 0.4, label=label)
+        _interval_bars(axes[0], x + shift, pred_rows, score)
     axes[0].set_xticks(x, names, rotation=30, ha="right")
     axes[0].set_title("same-area predictivity (N−1 pooled mice)"
                       + ("" if pred_rows[0]["interval"] is None else
