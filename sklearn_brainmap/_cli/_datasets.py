@@ -218,9 +218,10 @@ def conwell_allen(data_home, output):
     return text, {"silhouettes": rows, "noise_ceilings": ceilings}, figures
 
 
-#: Recipe of each dataset (``_main.DATASETS``), and whether it takes ``n_folds`` and
-#: ``random_state``.
-RECIPES = {"henaff2021_v1": (henaff_v1, True), "cowley2023_v4": (cowley_v4, True),
-           "coggan2024_fmri": (coggan_fmri, False),
-           "conwell2021_allen_rdms": (conwell_allen, False),
-           "siegle2021_allen_neuropixels": (siegle_allen, True)}
+#: Recipe of each dataset (``_main.DATASETS``), and the options of the command it takes
+#: (``n_folds``, ``random_state``, ``n_bootstraps``).
+_CV = ("n_folds", "random_state")
+RECIPES = {"henaff2021_v1": (henaff_v1, _CV), "cowley2023_v4": (cowley_v4, _CV),
+           "coggan2024_fmri": (coggan_fmri, ()),
+           "conwell2021_allen_rdms": (conwell_allen, ()),
+           "siegle2021_allen_neuropixels": (siegle_allen, (*_CV, "n_bootstraps"))}

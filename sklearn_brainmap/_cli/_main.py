@@ -125,8 +125,10 @@ def build_parser():
                              "Needs pip install \"sklearn_brainmap[dask]\"")
     parser.add_argument("--bootstraps", type=_bounded_int(0, 100_000), default=1000,
                         help="resamples of subjects and test stimuli for the 95 %% "
-                             "confidence intervals and paired tests of the comparison "
-                             "(default 1000; 0 = the spread over folds only)")
+                             "confidence intervals and paired tests of the comparison, "
+                             "and of mice and scenes for --dataset "
+                             "siegle2021_allen_neuropixels (default 1000; 0 = the "
+                             "spread over folds only, no intervals)")
     parser.add_argument("--random-state", type=_bounded_int(0, 2**32 - 1), default=0,
                         help="seed of the populations and the folds (default 0)")
     parser.add_argument("--output", type=_output, default=Path("brainmap_output"),
@@ -164,9 +166,10 @@ def run_datasets(names, args):
     summary = {}
     for name in names:
         start = time.perf_counter()
-        recipe, cross_validated = RECIPES[name]
-        options = ({"n_folds": args.folds, "random_state": args.random_state}
-                   if cross_validated else {})
+        recipe, takes = RECIPES[name]
+        options = {option: value for option, value in (
+            ("n_folds", args.folds), ("random_state", args.random_state),
+            ("n_bootstraps", args.bootstraps)) if option in takes}
         try:
             text, rows, figures = recipe(args.data_home, args.output, **options)
         except FileNotFoundError as exc:

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from ..utils._stats import columnwise_pearson
+from ._held_out_bootstrap import bootstrap_held_out, resampled_scores, selection
 
 
 def pearson_by_columns(y, y_pred, scenes=None):
@@ -112,12 +113,18 @@ class HeldOutPredictions:
             Equal to ``unit_scores(key, scenes=np.repeat(np.arange(n), counts[b]))``
             for every resample ``b``.
         """
+        r = self._pearson_for_counts(key, counts, slice(None))
+        return self._normalize(r) if normalized else r
+
+    def _pearson_for_counts(self, key, counts, columns):
+        """:meth:`unit_scores_for_counts` (Pearson r) of the units ``columns``."""
         counts = np.asarray(counts, dtype=np.float64)
         if counts.ndim != 2 or counts.shape[1] != len(self.responses):
             raise ValueError(f"counts must be (n_resamples, {len(self.responses)}), got "
                              f"shape {counts.shape}.")
-        y = self.responses - self.responses.mean(axis=0)
-        pred = self.predictions[key]
+        y = self.responses[:, columns]
+        y = y - y.mean(axis=0)
+        pred = self.predictions[key][:, columns]
         f = pred - pred.mean(axis=0)
         n = counts.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -132,17 +139,16 @@ class HeldOutPredictions:
         r[(vy <= 1e-24 * scale**2) | (vf <= 1e-24 * fscale**2)] = np.nan
         r = np.clip(r, -1.0, 1.0)
         r[:, np.isnan(pred).any(axis=0)] = np.nan
-        if not normalized:
-            return r
-        return self._normalize(r)
+        return r
 
-    def _normalize(self, r):
+    def _normalize(self, r, columns=slice(None)):
         if self.reliability is None:
             raise ValueError("normalized=True needs the units' reliability; none was "
                              "given to the analysis (pass trials).")
+        reliability = np.asarray(self.reliability, dtype=np.float64)[columns]
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = r**2 / self.reliability
-        out[..., ~(self.reliability > 0)] = np.nan
+            out = r**2 / reliability
+        out[..., ~(reliability > 0)] = np.nan
         return out
 
     def profile_scores_for_counts(self, key, counts, *, normalized=False):
@@ -243,6 +249,135 @@ class HeldOutPredictions:
         a = self.subject_scores(key_a, scenes=scenes, normalized=normalized)
         b = self.subject_scores(key_b, scenes=scenes, normalized=normalized)
         return {s: a[s] - b[s] for s in a}
+
+    def scores_for_counts(self, keys=None, subject_counts=None, stimulus_counts=None, *,
+                          areas=None, normalized=False):
+        """:meth:`score` of every key for many resamples of subjects and stimuli at once.
+
+        The statistic that :meth:`bootstrap` resamples: for resample ``b``, each
+        profile's median unit score on the stimuli drawn ``stimulus_counts[b]`` times
+        (:meth:`profile_scores_for_counts`), averaged over the profiles of the chosen
+        areas with weight ``subject_counts[b, j]`` for the profiles of subject ``j``:
+
+        .. math::
+            \\theta_b = \\frac{\\sum_p k_{b, s(p)}\\, m_p(w_b)}{\\sum_p k_{b, s(p)}},
+
+        profiles with an undefined score left out (as :meth:`score`). Vectorised over
+        resamples and units (one matrix product per sufficient statistic, one sort for
+        the medians).
+
+        Parameters
+        ----------
+        keys : list, default=None
+            The mappings (all of :attr:`keys` by default).
+        subject_counts : array-like of shape (n_resamples, n_subjects), default=None
+            Counts of the subjects that have a profile in ``areas``, in order of first
+            appearance (:meth:`resampled_subjects`); None: each subject once.
+        stimulus_counts : array-like of shape (n_resamples, n_stimuli), default=None
+            Counts of the stimuli; None: each stimulus once.
+        areas : list, default=None
+            Restrict to the profiles of these target areas (all by default).
+        normalized : bool, default=False
+            Unit scores ``r² / reliability`` instead of Pearson r.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_resamples, n_keys)
+            ``scores[b, k]`` equals ``score(keys[k], scenes=np.repeat(np.arange(n),
+            stimulus_counts[b]), subjects=np.repeat(resampled_subjects(areas),
+            subject_counts[b]), areas=areas)``; NaN where no drawn profile has a
+            defined score.
+        """
+        return resampled_scores(self, self._check_keys(keys), subject_counts,
+                                stimulus_counts, areas=areas, normalized=normalized)
+
+    def resampled_subjects(self, areas=None):
+        """The subjects that have a profile in ``areas`` (all areas by default), in
+        order of first appearance: the columns of ``subject_counts``."""
+        return selection(self, areas)["subjects"]
+
+    def bootstrap(self, keys=None, *, areas=None, over=("stimuli", "subjects"),
+                  n_resamples=1000, normalized=False, confidence_level=0.95,
+                  interval="percentile", correction=True, random_state=None):
+        """Bootstrap intervals of :meth:`score` over stimuli and/or subjects, and the
+        paired differences between keys.
+
+        Each resample draws subjects (mice) and stimuli (scenes) with replacement and
+        recomputes the score of every key from the kept held-out predictions
+        (:meth:`scores_for_counts`; nothing is refitted), through
+        :func:`~sklearn_brainmap.inference.bootstrap_statistic`: over both factors
+        with Schütt et al.'s correction of the two-factor variance. All keys see the
+        same resamples, so their paired differences (with two-sided p-values, Holm-
+        adjusted over the pairs) come from the same draws.
+
+        What is *not* resampled: the mappings were fitted once, so the sources of a
+        resampled subject (the other subjects' units, N−1 pooling) and the folds stay
+        those of the original sample; with ``normalized=True`` each unit's
+        reliability is held fixed (the interval does not include the sampling of the
+        noise ceiling). Subjects are resampled among those with a profile in
+        ``areas``; a resample that draws none with a defined score is undefined
+        (counted in ``n_undefined``, with a warning).
+
+        Parameters
+        ----------
+        keys : list, default=None
+            The mappings compared (all of :attr:`keys` by default).
+        areas : list, default=None
+            Score only the profiles of these target areas (e.g. one column of
+            :meth:`key_area_matrix`).
+        over : {"stimuli", "subjects"} or ("stimuli", "subjects"), \
+                default=("stimuli", "subjects")
+        n_resamples : int, default=1000
+        normalized : bool, default=False
+            Unit scores ``r² / reliability`` instead of Pearson r.
+        confidence_level : float in (0, 1), default=0.95
+        interval : {"percentile", "bca"}, default="percentile"
+            ``"bca"`` over one factor only.
+        correction : bool, default=True
+            Schütt et al.'s two-factor correction (see
+            :func:`~sklearn_brainmap.inference.bootstrap_statistic`).
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        result : :class:`~sklearn_brainmap.inference.BootstrapResult`
+            ``names`` are the keys; ``scores`` equal :meth:`score`.
+
+        References
+        ----------
+        Schütt, Kipnis, Diedrichsen & Kriegeskorte (2023), Statistical inference on
+        representational geometries, *eLife* 12, e82566.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_brainmap import OneToOne, Ridge
+        >>> from sklearn_brainmap.model_selection import pooled_predictions
+        >>> rng = np.random.default_rng(0)
+        >>> latent = rng.standard_normal((60, 3))
+        >>> X = np.hstack([latent @ rng.standard_normal((3, 4)) for _ in range(4)])
+        >>> X += 0.5 * rng.standard_normal(X.shape)
+        >>> result = pooled_predictions({"Ridge": Ridge(), "OneToOne": OneToOne()}, X,
+        ...                             np.repeat([0, 1, 2, 3], 4), np.repeat(["V1"], 16))
+        >>> boot = result.bootstrap(n_resamples=200, random_state=0)
+        >>> boot.names, boot.confidence_interval.shape
+        (['Ridge', 'OneToOne'], (2, 2))
+        >>> low, high = boot.difference_confidence_interval[:, 0, 1]   # Ridge − OneToOne
+        """
+        return bootstrap_held_out(
+            self, self._check_keys(keys), areas=areas, over=over, n_resamples=n_resamples,
+            normalized=normalized, confidence_level=confidence_level, interval=interval,
+            correction=correction, random_state=random_state)
+
+    def _check_keys(self, keys):
+        if keys is None:
+            return self.keys
+        keys = list(keys)
+        unknown = [k for k in keys if k not in self.predictions]
+        if not keys or unknown:
+            raise ValueError(f"keys must be a non-empty list of the mappings "
+                             f"{self.keys}; got {keys!r}.")
+        return keys
 
     def __repr__(self):
         return (f"HeldOutPredictions({len(self.predictions)} mappings, "
