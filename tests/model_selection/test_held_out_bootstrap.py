@@ -129,17 +129,17 @@ def _study(rng, n_subjects=20, n_units=10, n_scenes=60):
 def test_two_factor_intervals_cover_the_population_value():
     rng = np.random.default_rng(0)
     covered = []
-    for replication in range(300):
+    for replication in range(1000):
         result = _study(rng).bootstrap(n_resamples=200, random_state=replication)
         low, high = result.confidence_interval
         d_low, d_high = result.difference_confidence_interval[:, 0, 1]
         covered.append([low[0] <= TRUTH[0] <= high[0], low[1] <= TRUTH[1] <= high[1],
                         d_low <= TRUTH[0] - TRUTH[1] <= d_high])
     covered = np.array(covered)
-    # 1,000 studies of this design: 0.940 and 0.945 (scores), 0.964 (difference);
-    # with 40 subjects 0.933, 0.925, 0.970; without the two-factor correction 0.951,
-    # 0.961, 1.000. These 300 (seed 0): 0.903, 0.910, 0.977. The Monte-Carlo standard
-    # error of one column over 300 studies is 0.013
-    assert 0.92 <= covered.mean() <= 0.97, covered.mean(axis=0)
-    assert np.all((covered.mean(axis=0) >= 0.88) & (covered.mean(axis=0) <= 0.99)), \
+    # 1,000 studies of this design (seed 0): 0.940 and 0.945 (scores), 0.964
+    # (difference); with 40 subjects 0.933, 0.925, 0.970; without the two-factor
+    # correction 0.951, 0.961, 1.000. The Monte-Carlo standard error of one column
+    # over 1,000 studies is 0.007
+    assert 0.93 <= covered.mean() <= 0.97, covered.mean(axis=0)
+    assert np.all((covered.mean(axis=0) >= 0.92) & (covered.mean(axis=0) <= 0.98)), \
         covered.mean(axis=0)
