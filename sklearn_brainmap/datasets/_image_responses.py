@@ -55,7 +55,7 @@ def record_model_population(images, *, n_subjects=5, activation="relu", n_steps=
     ``architecture="cnn"`` and its default images, channels and training (with the
     same ``n_subjects``, ``activation``, ``n_steps`` and integer ``random_state`` they
     are the very same networks). Each image is shown as the networks' 23 × 23 input:
-    its central square, resized by area averaging (:func:`area_average`), then
+    its central square, resized by area averaging (``area_average``), then
     standardised with the mean and standard deviation of all the images' pixels. The
     central hypercolumn of each layer (every channel at the map's centre, receptive
     fields of 5, 11 and 23 pixels, i.e. about a fifth, half and all of the square)

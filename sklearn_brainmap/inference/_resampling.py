@@ -60,7 +60,7 @@ def column_score_statistics(y_true, y_pred):
     Pearson r of any reweighting of the stimuli.
 
     For each stimulus ``i`` and target ``t``: ``1, y, ŷ, y², ŷ², y ŷ, (y − ŷ)²``
-    (:data:`STATISTICS`). A resample with stimulus weights ``w`` has, per target,
+    (``STATISTICS``). A resample with stimulus weights ``w`` has, per target,
     ``S = w @ statistics`` and
 
     - ``R² = 1 − S[(y−ŷ)²] / (S[y²] − S[y]² / S[1])``,

@@ -132,7 +132,7 @@ class Ridge(BaseMapping):
     on their device through the same functions as NumPy's, and ``coef_``,
     ``intercept_``, ``alpha_``, ``alphas_``, ``cv_scores_`` and predictions are arrays
     of that namespace. Every path — in memory, on a device, on Dask — is
-    ``fit_targets(prepare_design(X, ...), Y_block)`` (:mod:`._ridge_stages`).
+    ``fit_targets(prepare_design(X, ...), Y_block)`` (``linear_model._ridge_stages``).
 
     References
     ----------

@@ -26,7 +26,7 @@ def remixed_rdm(X, y, *, classifier=None, cv=5, metric="euclidean"):
     ``y`` of each stimulus; every stimulus's decision values (one per category; one
     for two categories) come from the fold where it was held out
     (:func:`~sklearn.model_selection.cross_val_predict`); the RDM of those values
-    (:func:`rdm`) is the layer "remixed" into category-discriminant dimensions, to be
+    (:func:`~sklearn_brainmap.metrics.rdm`) is the layer "remixed" into category-discriminant dimensions, to be
     compared with a brain RDM (``rsa_score(..., rdm_metric="precomputed")``).
 
     Parameters

@@ -111,7 +111,7 @@ def reweighted_rsa(model_rdms, brain_rdm, *, cv=5, compare="spearman"):
     ``w_l ≥ 0`` (one weight per model RDM, e.g. per layer; ``b`` a free intercept),
     fitted by non-negative least squares on the pairs ``i < j`` among the training
     stimuli of each fold; the weighted RDM predicted for the pairs among the test
-    stimuli is compared with the brain's by ``ρ`` (as :func:`rsa_score`). The score is
+    stimuli is compared with the brain's by ``ρ`` (as :func:`~sklearn_brainmap.metrics.rsa_score`). The score is
     the mean over folds (Khaligh-Razavi & Kriegeskorte 2014 reweighted the features of
     each layer and the layers; this is the layer-level reweighting).
 

@@ -193,7 +193,8 @@ class MDSDisplay:
         When ``embedding`` is not ``(n_profiles, 2)`` or ``areas`` (``subjects``) does
         not give one label per point; :meth:`from_dissimilarity` also when ``D`` is
         not a square, finite, symmetric dissimilarity matrix with a zero diagonal
-        (see :func:`~sklearn_brainmap.utils.classical_mds`).
+        (classical MDS: the top eigenvectors of the double-centred squared
+        dissimilarities).
 
     Examples
     --------
