@@ -18,9 +18,10 @@ project = "sklearn_brainmap"
 author = "sklearn_brainmap developers"
 copyright = "2026, sklearn_brainmap developers"
 release = version = sklearn_brainmap.__version__
-#: The project's public repository (the header's icon link and the install page).
-#: Set it here once the repository's public address is fixed.
-repository_url = "https://github.com/sklearn-brainmap/sklearn_brainmap"
+#: The project's public repository (the header's icon link). It has no public address
+#: yet: give it as SKLEARN_BRAINMAP_REPOSITORY when building the site (an invented
+#: address would be a link that leads nowhere), and the icon appears.
+repository_url = os.environ.get("SKLEARN_BRAINMAP_REPOSITORY", "")
 
 extensions = [
     "sphinx.ext.autodoc",
@@ -59,8 +60,9 @@ html_show_sourcelink = False
 html_css_files = ["brainmap.css"]
 html_theme_options = {
     "navbar_start": ["navbar-logo", "version"],
-    "icon_links": [{"name": "Source code", "url": repository_url,
-                    "icon": "fa-brands fa-github", "type": "fontawesome"}],
+    "icon_links": ([{"name": "Source code", "url": repository_url,
+                     "icon": "fa-brands fa-github", "type": "fontawesome"}]
+                   if repository_url else []),
     "footer_start": ["copyright"],
     "footer_end": ["version", "sphinx-version"],
     "show_toc_level": 2,
