@@ -11,49 +11,8 @@ from sklearn_brainmap import Ridge
 from sklearn_brainmap.metrics import rdm
 
 
-# -- 17. SIGTERM stops the workers
-def _marked(marker):
-    """Processes whose environment holds ``marker``."""
-    from pathlib import Path
-
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if marker.encode() in (proc / "environ").read_bytes():
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
-
-
-@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="needs Linux /proc")
-def test_sigterm_stops_the_workers_and_exits_143(tmp_path):
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    marker = f"BRAINMAP_TERM_{os.getpid()}_{time.time_ns()}"
-    env = {**os.environ, marker: "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sklearn_brainmap", "--quick", "--subjects", "3",
-         "--n-jobs", "2", "--output", str(tmp_path / "o")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(_marked(marker)) < 2:
-        time.sleep(0.2)   # until the worker processes are up
-    assert len(_marked(marker)) >= 2, "the run never started its workers"
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=60)   # stdout closed: no worker holds it
-    assert process.returncode == 143 and "terminated" in err, err[-2000:]
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _marked(marker):
-        time.sleep(0.2)
-    assert _marked(marker) == []
-
-
+# -- 17. SIGTERM stops the workers: tests/test_cli.py::test_interrupted_run_leaves_no_
+#    worker_processes (SIGINT and SIGTERM)
 def test_sigterm_handler_is_restored_after_a_run(tmp_path, monkeypatch):
     import signal
 
